@@ -1,0 +1,1 @@
+"""dicomview: the small helper package the lessons build and later lessons reuse."""
