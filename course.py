@@ -1,0 +1,103 @@
+"""Set up the course in an isolated environment, then open it or test it.
+
+    python3 course.py lab      # set up, then open JupyterLab at lesson 00
+    python3 course.py test     # set up, then run the whole test suite (python -m pytest)
+
+Setting up means: make `.venv/` with the best Python found (3.12 preferred, 3.11 or newer
+required), then install the exact pins of requirements.txt into it. Both steps are skipped
+when already done, so running either command again is quick and safe. Extra arguments
+after `test` go to pytest, e.g. `python3 course.py test notebooks/01_reading_a_file.ipynb`.
+Uses only the standard library, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"
+STAMP = VENV / "course-requirements.sha256"   # the requirements last installed here
+PREFERRED = ["python3.12", "python3.13", "python3.11", "python3", "python"]
+MINIMUM = (3, 11)
+
+
+def say(message: str) -> None:
+    print(f"[course] {message}", flush=True)
+
+
+def python_version(command: str) -> tuple[int, int] | None:
+    """The (major, minor) of a Python command, or None if it does not run."""
+    try:
+        out = subprocess.run([command, "-c", "import sys; print(*sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    major, minor = map(int, out.stdout.split())
+    return major, minor
+
+
+def find_python() -> str:
+    """The first Python on PATH that is new enough, preferring the course's 3.12."""
+    for command in PREFERRED:
+        version = python_version(command) if shutil.which(command) else None
+        if version and version >= MINIMUM:
+            return command
+    if sys.version_info[:2] >= MINIMUM:
+        return sys.executable
+    sys.exit("[course] No Python 3.11 or newer found. Install Python 3.12 and run this again.")
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def make_venv() -> None:
+    version = python_version(str(venv_python())) if venv_python().exists() else None
+    if version and version >= MINIMUM:
+        return
+    if VENV.exists():
+        say(f"{VENV.name}/ does not hold a working Python 3.11+; making it again")
+        shutil.rmtree(VENV)
+    python = find_python()
+    say(f"making an isolated environment in {VENV.name}/ with {python}")
+    subprocess.run([python, "-m", "venv", str(VENV)], check=True)
+
+
+def install() -> None:
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        say("packages already installed from requirements.txt")
+        return
+    say("installing the pinned packages from requirements.txt (a few minutes the first time)")
+    pip = [str(venv_python()), "-m", "pip"]
+    subprocess.run(pip + ["install", "--upgrade", "pip"], check=True)
+    subprocess.run(pip + ["install", "--progress-bar", "on", "-r", str(REQUIREMENTS)], check=True)
+    STAMP.write_text(wanted + "\n")
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test"):
+        print(__doc__)
+        return 2
+    make_venv()
+    install()
+    python = str(venv_python())
+    if sys.argv[1] == "lab":
+        say("opening JupyterLab at lesson 00 (stop it with Ctrl+C)")
+        command = [python, "-m", "jupyter", "lab", "notebooks/00_setup.ipynb", *sys.argv[2:]]
+    else:
+        say("running the test suite: python -m pytest " + " ".join(sys.argv[2:]))
+        command = [python, "-m", "pytest", *sys.argv[2:]]
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

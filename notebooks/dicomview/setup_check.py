@@ -1,0 +1,126 @@
+"""Check that this Python has what the course needs, and say how to fix what it lacks.
+
+Lesson 00 runs ``check_setup()``; the tests run it too. It compares the installed
+packages with the course's exact pins (``binder/requirements.txt``: the pins of
+``requirements.txt`` without the test tools, so that it also holds on Binder), checks that the JupyterLab widget
+front end matches ipywidgets (the usual reason a slider does not display), and checks the
+bundled sample files against ``data/manifest.json``. Every problem comes with the command
+that fixes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+MINIMUM_PYTHON = (3, 11)
+COURSE_PYTHON = (3, 12)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that is wrong, and the command or step that fixes it."""
+
+    what: str
+    fix: str
+
+
+def read_pins(requirements: Path) -> dict[str, str]:
+    """The ``name==version`` pins of a requirements file, by package name."""
+    pins = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            pins[name.strip()] = version.strip()
+    return pins
+
+
+def installed_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_python(version: tuple[int, ...] = tuple(sys.version_info)) -> list[Problem]:
+    """Python 3.11 or newer runs the course; 3.12 is the version it is written for."""
+    if version[:2] >= MINIMUM_PYTHON:
+        return []
+    found = ".".join(map(str, version[:3]))
+    return [Problem(f"Python {found} is too old (the pinned packages need 3.11 or newer)",
+                    "install Python 3.12 and run `python3.12 course.py lab` again")]
+
+
+def check_packages(pins: dict[str, str]) -> list[Problem]:
+    """Each pinned package must be installed at exactly its pinned version."""
+    problems = []
+    for name, wanted in pins.items():
+        found = installed_version(name)
+        if found != wanted:
+            state = "is missing" if found is None else f"is {found}, the course pins {wanted}"
+            problems.append(Problem(f"{name} {state}",
+                                    f'%pip install "{name}=={wanted}"'))
+    return problems
+
+
+def check_widget_frontend() -> list[Problem]:
+    """ipywidgets names the jupyterlab_widgets front end it works with; they must agree.
+
+    A mismatch (or a front end missing from this environment) is what shows up in
+    JupyterLab as "Error displaying widget" or as a slider drawn as plain text.
+    """
+    if installed_version("ipywidgets") is None:
+        return []  # check_packages already reports it
+    for text in metadata.requires("ipywidgets") or []:
+        requirement = Requirement(text)
+        if requirement.name.replace("-", "_") != "jupyterlab_widgets":
+            continue
+        found = installed_version("jupyterlab_widgets")
+        if found is None or found not in requirement.specifier:
+            return [Problem(
+                f"ipywidgets {metadata.version('ipywidgets')} needs jupyterlab_widgets"
+                f"{requirement.specifier}, found {found or 'none'}",
+                "install both from requirements.txt in the environment that runs JupyterLab, "
+                "then reload the browser page (restarting the kernel is not enough)")]
+    return []
+
+
+def check_samples(data: Path) -> list[Problem]:
+    """Every file listed in data/manifest.json is present and unchanged."""
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))["files"]
+    problems = []
+    for entry in manifest:
+        path = data / entry["file"]
+        if not path.exists():
+            problems.append(Problem(f"data/{entry['file']} is missing ({entry['shows']})",
+                                    f"git checkout -- data/{entry['file']}"))
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            problems.append(Problem(
+                f"data/{entry['file']} has changed: its sha256 is not the manifest's "
+                f"{entry['sha256'][:12]}…", f"git checkout -- data/{entry['file']}"))
+    return problems
+
+
+def check_setup(root: Path) -> list[Problem]:
+    """All the checks above, for the course checked out at ``root``."""
+    return (check_python()
+            + check_packages(read_pins(root / "binder" / "requirements.txt"))
+            + check_widget_frontend()
+            + check_samples(root / "data"))
+
+
+def verdict(problems: list[Problem]) -> str:
+    """One clear answer: ready, or the list of what to fix and how."""
+    if not problems:
+        return "All is well: Python, every pinned package, the widget front end and the sample data are ready."
+    lines = [f"{len(problems)} problem(s) to fix before the course works:"]
+    for problem in problems:
+        lines += [f"  - {problem.what}", f"    fix: {problem.fix}"]
+    return "\n".join(lines)

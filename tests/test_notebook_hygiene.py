@@ -1,0 +1,135 @@
+"""Every lesson is stored as one clean run, follows the lesson anatomy, and leaks nothing.
+
+nbval (run on the notebooks themselves) checks that the outputs are still what the code
+gives; these tests check what nbval does not: how the stored outputs were made, and
+what they must never contain. A new notebook in notebooks/ is picked up automatically.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+# Things that must never appear in a stored output: machine paths and home folders.
+MACHINE_PATH = re.compile(
+    r"(/home/|/Users/|/root/|/tmp/|/work/|/private/var/|[A-Za-z]:\\\\|site-packages|\.venv)"
+)
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def output_text(output: dict) -> str:
+    """All text an output carries: stream text, error message and traceback, text data."""
+    parts = [output.get("text", ""), output.get("ename", ""), output.get("evalue", "")]
+    parts += output.get("traceback", [])
+    for mime, value in output.get("data", {}).items():
+        if mime.startswith("text/") or mime.endswith("json"):
+            parts.append(value if isinstance(value, str) else json.dumps(value))
+    return "\n".join("".join(p) if isinstance(p, list) else p for p in parts)
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def notebook(request) -> tuple[Path, dict]:
+    return request.param, load(request.param)
+
+
+def test_lessons_exist_in_order():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers and numbers == list(range(len(numbers))), [p.name for p in NOTEBOOKS]
+
+
+def test_outputs_come_from_one_clean_run(notebook):
+    path, nb = notebook
+    counts = [cell["execution_count"] for cell in code_cells(nb)]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..N: re-run it with "
+        f"`python tools/rerun_lessons.py notebooks/{path.name}`"
+    )
+
+
+def test_errors_only_where_expected(notebook):
+    path, nb = notebook
+    for n, cell in enumerate(code_cells(nb), start=1):
+        has_error = any(o["output_type"] == "error" for o in cell["outputs"])
+        expected = "raises-exception" in tags(cell)
+        assert has_error == expected, (
+            f"{path.name}, code cell {n}: "
+            + ("unexpected error output" if has_error else "tagged raises-exception but did not raise")
+            + f"\n{source(cell)[:200]}"
+        )
+
+
+def test_no_machine_paths_in_outputs(notebook):
+    path, nb = notebook
+    for n, cell in enumerate(code_cells(nb), start=1):
+        for output in cell["outputs"]:
+            found = MACHINE_PATH.search(output_text(output))
+            assert not found, f"{path.name}, code cell {n}: output contains {found.group(0)!r}"
+
+
+def test_ignored_outputs_say_why(notebook):
+    path, nb = notebook
+    for n, cell in enumerate(code_cells(nb), start=1):
+        if "nbval-ignore-output" in tags(cell):
+            first_line = source(cell).lstrip().splitlines()[0]
+            assert first_line.startswith("#"), (
+                f"{path.name}, code cell {n} is tagged nbval-ignore-output: "
+                "its first line must be a comment saying why its output varies"
+            )
+
+
+def test_kernel_is_python3(notebook):
+    path, nb = notebook
+    assert nb["metadata"]["kernelspec"]["name"] == "python3", path.name
+
+
+def test_no_saved_widget_state(notebook):
+    path, nb = notebook
+    assert "widgets" not in nb["metadata"], (
+        f"{path.name} stores widget state; it goes stale and shows 'model not found': "
+        f"re-run it with `python tools/rerun_lessons.py notebooks/{path.name}`"
+    )
+
+
+def test_lesson_anatomy(notebook):
+    """Title and overview first, exercises with hidden solutions, key points, a Next link."""
+    path, nb = notebook
+    markdown = [source(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    first = source(nb["cells"][0])
+    assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# "), path.name
+    assert "## Overview" in first and "Time to teach" in first, (
+        f"{path.name}: the first cell needs '## Overview' and 'Time to teach'"
+    )
+    assert any("## Key points" in m for m in markdown), f"{path.name}: no '## Key points'"
+    solutions = [c for c in code_cells(nb) if "solution" in tags(c)]
+    for cell in solutions:
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden"), (
+            f"{path.name}: a solution cell is not collapsed (jupyter.source_hidden)"
+        )
+    if path.name != "00_setup.ipynb":
+        assert len(solutions) >= 2, f"{path.name}: fewer than two exercises with solutions"
+    later = [p for p in NOTEBOOKS if p.name > path.name]
+    if later:
+        assert f"({later[0].name})" in markdown[-1] or any(
+            f"]({later[0].name})" in m for m in markdown[-2:]
+        ), f"{path.name}: the last cells need a Next link to {later[0].name}"
