@@ -92,7 +92,8 @@ def main() -> int:
     python = str(venv_python())
     if sys.argv[1] == "lab":
         say("opening JupyterLab at lesson 00 (stop it with Ctrl+C)")
-        command = [python, "-m", "jupyter", "lab", "notebooks/00_setup.ipynb", *sys.argv[2:]]
+        command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
+                   "--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb", *sys.argv[2:]]
     else:
         say("running the test suite: python -m pytest " + " ".join(sys.argv[2:]))
         command = [python, "-m", "pytest", *sys.argv[2:]]
