@@ -7,11 +7,15 @@ what they must never contain. A new notebook in notebooks/ is picked up automati
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
+import tokenize
 from pathlib import Path
 
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -133,3 +137,37 @@ def test_lesson_anatomy(notebook):
         assert f"({later[0].name})" in markdown[-1] or any(
             f"]({later[0].name})" in m for m in markdown[-2:]
         ), f"{path.name}: the last cells need a Next link to {later[0].name}"
+
+
+def reused_fstring_quotes(code: str) -> list[str]:
+    """Strings inside an f-string's braces that reuse its quote: valid only from Python 3.12.
+
+    From 3.12 the tokenizer splits f-strings (FSTRING_START … FSTRING_END), so a string
+    token met while inside one can be compared with the quote that opened it.
+    """
+    if sys.version_info < (3, 12):
+        return []  # compile() below already rejects them on 3.11
+    opened, found = [], []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.FSTRING_START:
+            if opened and token.string.lstrip("rRfFbB")[0] == opened[-1]:
+                found.append(token.line.strip())
+            opened.append(token.string.lstrip("rRfFbB")[0])
+        elif token.type == tokenize.FSTRING_END:
+            opened.pop()
+        elif token.type == tokenize.STRING and opened:
+            if token.string.lstrip("rRbBuU")[0] == opened[-1]:
+                found.append(token.line.strip())
+    return found
+
+
+def test_lesson_code_runs_on_python_3_11(notebook):
+    """The course is written for 3.12 but must also run on 3.11 (no PEP 701 quote reuse)."""
+    path, nb = notebook
+    for n, cell in enumerate(code_cells(nb), start=1):
+        code = TransformerManager().transform_cell(source(cell))  # %magics become Python
+        compile(code, f"{path.name}, code cell {n}", "exec")
+        assert not reused_fstring_quotes(code), (
+            f"{path.name}, code cell {n}: f-string reuses its own quotes inside braces "
+            f"(a SyntaxError before Python 3.12): {reused_fstring_quotes(code)}"
+        )
