@@ -6,7 +6,7 @@
 Each notebook runs in a fresh kernel with its own folder as working directory (as in
 JupyterLab, nbval and Binder). Widget state is dropped from the notebook's metadata
 afterwards: stored state goes stale and shows "model not found" when the notebook is
-opened without running it. (nbconvert's store_widget_state=False option would do the
+opened without running it. No cell timestamps are stored. (nbconvert's store_widget_state=False option would do the
 same, but it breaks the capture of Output widgets in nbclient 0.11.)
 """
 
@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def rerun(path: Path) -> float:
     """Execute one notebook in place; return the seconds it took."""
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps of an earlier run
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
