@@ -1,0 +1,358 @@
+"""The display pipeline: stored values -> modality LUT -> VOI -> MONOCHROME1 inversion -> 8 bits.
+
+Everything here works on numpy arrays and pydicom datasets; no widgets, no Matplotlib.
+The formulas are those of DICOM PS3.3 C.11.1 (modality LUT) and C.11.2 (VOI LUT),
+with the output range fixed to 0..255 so that 255 is white.
+
+Large images are processed in blocks of rows through one small float32 buffer, so that
+`to_display` needs little memory beyond the decoded pixels and the 8-bit result.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.pixels import get_decoder
+from pydicom.uid import (
+    JPEG2000,
+    HTJ2K,
+    HTJ2KLossless,
+    HTJ2KLosslessRPCL,
+    JPEG2000Lossless,
+    JPEGExtended12Bit,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+)
+
+from .windows import file_windows
+
+VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
+
+# What to install when pydicom has no working decoder for a transfer syntax.
+_JPEG_LS = "pip install pyjpegls (or: pip install python-gdcm)"
+_JPEG_LOSSLESS = (
+    "pip install pylibjpeg-libjpeg (GPL-3.0 licence; or: pip install python-gdcm)"
+)
+_JPEG_2000 = "pip install pylibjpeg-openjpeg (or: pip install python-gdcm)"
+_DECODER_PACKAGES = {
+    JPEGLSLossless: _JPEG_LS,
+    JPEGLSNearLossless: _JPEG_LS,
+    JPEGLossless: _JPEG_LOSSLESS,
+    JPEGLosslessSV1: _JPEG_LOSSLESS,
+    JPEGExtended12Bit: _JPEG_LOSSLESS,
+    JPEG2000Lossless: _JPEG_2000,
+    JPEG2000: _JPEG_2000,
+    HTJ2KLossless: _JPEG_2000,
+    HTJ2KLosslessRPCL: _JPEG_2000,
+    HTJ2K: _JPEG_2000,
+}
+
+# Pixels per block when a whole image is processed: at most 256 kB of float32 scratch,
+# and at most an eighth of the image, so that small images stay small too.
+_BLOCK_PIXELS = 1 << 16
+
+
+def _describe(ds: Dataset) -> str:
+    """A short name for the dataset in error messages: its file name, if it has one."""
+    filename = getattr(ds, "filename", None)
+    return Path(filename).name if isinstance(filename, str) and filename else "this dataset"
+
+
+def number_of_frames(ds: Dataset) -> int:
+    """How many frames the pixel data holds (1 when NumberOfFrames is absent)."""
+    return int(ds.get("NumberOfFrames") or 1)
+
+
+def _check_greyscale(ds: Dataset) -> None:
+    """Raise unless `ds` has pixel data that a greyscale pipeline can show."""
+    name = _describe(ds)
+    if "PixelData" not in ds:
+        raise ValueError(
+            f"{name} has no pixel data (no PixelData element): it may be a report or "
+            "a presentation state, or it was read with stop_before_pixels=True. "
+            "Read an image file, without stop_before_pixels."
+        )
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
+    samples = int(ds.get("SamplesPerPixel") or 1)
+    if samples != 1 or photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        raise ValueError(
+            f"{name} is a colour image (PhotometricInterpretation {photometric!r}, "
+            f"{samples} samples per pixel); window center/width apply only to "
+            "greyscale MONOCHROME1/MONOCHROME2 images. Show it as it is, "
+            "e.g. plt.imshow(ds.pixel_array)."
+        )
+
+
+def _check_decoder(ds: Dataset) -> None:
+    """Raise if the pixel data cannot be decoded here, naming the package to install."""
+    name = _describe(ds)
+    syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+    if syntax is None:
+        raise ValueError(
+            f"{name} has no Transfer Syntax UID (its file meta information is missing, "
+            "e.g. a file read with force=True), so its pixel data cannot be decoded. "
+            "Set it, e.g. ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian."
+        )
+    if not syntax.is_compressed:
+        return
+    decoder = get_decoder(syntax)
+    if not decoder.is_available:
+        install = _DECODER_PACKAGES.get(
+            syntax, "one of: " + "; ".join(decoder.missing_dependencies)
+        )
+        raise RuntimeError(
+            f"{name} is compressed with {syntax.name} and no decoder for it is installed. "
+            f"Install one ({install}), restart the kernel and read the file again."
+        )
+
+
+def _stored_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
+    """The decoded stored values (`ds.pixel_array`, or one frame of it), after checks.
+
+    Raises a clear error for a file without pixel data, a colour image, a missing
+    decoder, or a frame index out of range. The array is pydicom's own (not a copy).
+    """
+    _check_greyscale(ds)
+    _check_decoder(ds)
+    frames = number_of_frames(ds)
+    if frame is not None and not 0 <= frame < frames:
+        raise IndexError(
+            f"frame {frame} is out of range: {_describe(ds)} has {frames} "
+            f"frame{'s' if frames > 1 else ''}, numbered 0 to {frames - 1}."
+        )
+    pixels = ds.pixel_array
+    if frames > 1 and frame is not None:
+        return pixels[frame]
+    return pixels
+
+
+def _lut_table(item: Dataset) -> tuple[np.ndarray, int, int]:
+    """A LUT item (Modality or VOI LUT Sequence) as (table, first mapped value, bits)."""
+    entries, first, bits = (int(v) for v in item.LUTDescriptor)
+    entries = entries or 65536  # PS3.3 C.11.1.1.1: 0 means 2**16 entries
+    data = item.LUTData
+    if isinstance(data, bytes):  # OW: 16-bit words, little endian
+        table = np.frombuffer(data, dtype="<u2")
+    else:
+        table = np.asarray(data).reshape(-1)  # US: a list of numbers (or one number)
+    return table[:entries].astype(np.float32), first, bits
+
+
+def _lookup(values: np.ndarray, table: np.ndarray, first: int, out: np.ndarray) -> None:
+    """out = table[value - first], values before the table taking its first entry and
+    values past it its last (PS3.3 C.11.1.1.1, C.11.2.1.1)."""
+    index = np.rint(values - first) if values.dtype.kind == "f" else values - np.int64(first)
+    np.clip(index, 0, len(table) - 1, out=index)
+    np.take(table, index.astype(np.intp, copy=False), out=out)
+
+
+def _apply_modality(stored: np.ndarray, ds: Dataset, out: np.ndarray) -> None:
+    """Write the modality LUT's output for `stored` into the float32 array `out`."""
+    sequence = ds.get("ModalityLUTSequence")
+    if sequence:
+        table, first, _ = _lut_table(sequence[0])
+        _lookup(stored, table, first, out)
+        return
+    np.copyto(out, stored)
+    slope = float(ds.get("RescaleSlope") or 1.0)
+    intercept = float(ds.get("RescaleIntercept") or 0.0)
+    if slope != 1.0:
+        out *= slope
+    if intercept != 0.0:
+        out += intercept
+
+
+def _row_blocks(rows: int, columns: int) -> range:
+    """Start rows of the blocks of rows that an image of this shape is processed in."""
+    pixels = min(_BLOCK_PIXELS, rows * columns // 8)
+    return range(0, rows, max(1, pixels // columns))
+
+
+def modality_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
+    """Stored values after the modality LUT, as float32: Hounsfield units for CT.
+
+    Applies RescaleSlope/RescaleIntercept, or a Modality LUT Sequence when the file has
+    one. For a multi-frame file, `frame=None` gives every frame (frames, rows, columns).
+    """
+    stored = _stored_values(ds, frame)
+    out = np.empty(stored.shape, dtype=np.float32)
+    flat_in, flat_out = stored.reshape(-1, stored.shape[-1]), out.reshape(-1, stored.shape[-1])
+    blocks = _row_blocks(*flat_in.shape)
+    for start in blocks:
+        rows = slice(start, start + blocks.step)
+        _apply_modality(flat_in[rows], ds, flat_out[rows])
+    return out
+
+
+def voi_function(ds: Dataset) -> str:
+    """The file's VOILUTFunction (LINEAR when absent), checked against PS3.3 C.11.2.1.3."""
+    function = str(ds.get("VOILUTFunction") or "LINEAR").strip().upper()
+    if function not in VOI_FUNCTIONS:
+        raise ValueError(
+            f"VOILUTFunction {function!r} is not one the standard defines; "
+            f"expected one of {', '.join(VOI_FUNCTIONS)}."
+        )
+    return function
+
+
+def check_window(width: float, function: str = "LINEAR") -> None:
+    """Raise ValueError unless `function` is a VOI LUT function and `width` suits it."""
+    if function not in VOI_FUNCTIONS:
+        raise ValueError(f"unknown VOI LUT function {function!r}; use one of {', '.join(VOI_FUNCTIONS)}.")
+    if not width > 0:
+        raise ValueError(
+            f"window width must be greater than 0, got {width}: it is the size of the "
+            "band of values spread from black to white."
+        )
+    if function == "LINEAR" and width < 1:
+        raise ValueError(
+            f"window width {width} is below 1, which the LINEAR function does not allow "
+            "(PS3.3 C.11.2.1.2.1); use a width of at least 1."
+        )
+
+
+def apply_window(
+    values: np.ndarray,
+    center: float,
+    width: float,
+    function: str = "LINEAR",
+    *,
+    invert: bool = False,
+    out: np.ndarray | None = None,
+    scratch: np.ndarray | None = None,
+) -> np.ndarray:
+    """Window float32 `values` into 8-bit grey (0..255, 255 = white) by PS3.3 C.11.2.1.
+
+    LINEAR (C.11.2.1.2.1): y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, below the window 0,
+    above it 255; width 1 is a threshold at c - 0.5. LINEAR_EXACT (C.11.2.1.3.2):
+    y = ((x - c) / w + 0.5) * 255, clipped likewise. SIGMOID (C.11.2.1.3.1):
+    y = 255 / (1 + exp(-4 (x - c) / w)). Then y is rounded, and inverted (255 - y) if
+    `invert` (MONOCHROME1). `out` (uint8) and `scratch` (float32, may be `values`
+    itself) are used when given, so that repeated calls allocate nothing.
+    """
+    check_window(width, function)
+    if out is None:
+        out = np.empty(values.shape, dtype=np.uint8)
+    if scratch is None:
+        scratch = np.empty(values.shape, dtype=np.float32)
+    if function == "LINEAR" and width == 1:
+        np.multiply(values > center - 0.5, 255, out=out, casting="unsafe")
+    elif function == "SIGMOID":
+        np.subtract(values, center, out=scratch)
+        scratch *= -4.0 / width
+        with np.errstate(over="ignore"):
+            np.exp(scratch, out=scratch)
+        scratch += 1.0
+        np.divide(255.0, scratch, out=scratch)
+        scratch += 0.5  # round half up when truncated to uint8 below
+        np.minimum(scratch, 255.0, out=scratch)
+        np.copyto(out, scratch, casting="unsafe")
+    else:
+        if function == "LINEAR":
+            low, span = center - 0.5 - (width - 1) / 2, width - 1
+        else:  # LINEAR_EXACT
+            low, span = center - width / 2, width
+        # y + 0.5 (to round when truncated to uint8 below) = (x - low + 0.5 / scale) * scale
+        scale = 255.0 / span
+        np.subtract(values, low - 0.5 / scale, out=scratch)
+        scratch *= scale
+        np.clip(scratch, 0.0, 255.0, out=scratch)
+        np.copyto(out, scratch, casting="unsafe")
+    if invert:
+        np.subtract(255, out, out=out)
+    return out
+
+
+def _apply_voi_lut_item(
+    values: np.ndarray, item: Dataset, out: np.ndarray, scratch: np.ndarray
+) -> None:
+    """Map `values` through a VOI LUT Sequence item, its output range scaled to 0..255."""
+    table, first, bits = _lut_table(item)
+    table = np.rint(table * (255.0 / (2**bits - 1)))
+    _lookup(values, table, first, scratch)
+    np.copyto(out, scratch, casting="unsafe")
+
+
+def _value_range(stored: np.ndarray, ds: Dataset) -> tuple[float, float]:
+    """Lowest and highest modality value in `stored`, without a full-size temporary."""
+    ends = np.array([stored.min(), stored.max()])
+    sequence = ds.get("ModalityLUTSequence")
+    if sequence:
+        table, first, _ = _lut_table(sequence[0])
+        low, high = np.clip(ends.astype(np.int64) - first, 0, len(table) - 1)
+        used = table[low : high + 1]
+        return float(used.min()), float(used.max())
+    mapped = np.empty(2, dtype=np.float32)
+    _apply_modality(ends, ds, mapped)
+    return float(mapped.min()), float(mapped.max())
+
+
+def to_display(
+    ds: Dataset,
+    center: float | None = None,
+    width: float | None = None,
+    *,
+    frame: int | None = None,
+) -> np.ndarray:
+    """The image as 8-bit grey (uint8, 255 = white), ready for `imshow(..., cmap="gray")`.
+
+    Modality LUT, then VOI: the window given by `center` and `width`; else the file's
+    first window; else its VOI LUT Sequence; else the full range of the values. The
+    file's VOILUTFunction (LINEAR, LINEAR_EXACT or SIGMOID) shapes the window. Last,
+    MONOCHROME1 images are inverted, so that low values are white as the file intends.
+    For a multi-frame file pass `frame`; `frame=None` gives every frame.
+    """
+    if (center is None) != (width is None):
+        raise TypeError("give both center and width, or neither (to use the file's window)")
+    stored = _stored_values(ds, frame)
+    function = voi_function(ds)
+    lut_item = None
+    if center is None:
+        windows = file_windows(ds)
+        if windows:
+            center, width = windows[0].center, windows[0].width
+        elif ds.get("VOILUTSequence"):
+            lut_item = ds.VOILUTSequence[0]
+        else:
+            low, high = _value_range(stored, ds)
+            # LINEAR_EXACT from low to high is y = (x - low) / (high - low) * 255
+            center, width, function = (low + high) / 2, (high - low) or 1.0, "LINEAR_EXACT"
+    if lut_item is None:
+        check_window(width, function)
+    invert = str(ds.PhotometricInterpretation).strip() == "MONOCHROME1"
+
+    out = np.empty(stored.shape, dtype=np.uint8)
+    flat_in, flat_out = stored.reshape(-1, stored.shape[-1]), out.reshape(-1, stored.shape[-1])
+    blocks = _row_blocks(*flat_in.shape)
+    scratch = np.empty((min(blocks.step, len(flat_in)), flat_in.shape[1]), dtype=np.float32)
+    for start in blocks:
+        rows = slice(start, start + blocks.step)
+        values = scratch[: len(flat_in[rows])]
+        _apply_modality(flat_in[rows], ds, values)
+        if lut_item is None:
+            apply_window(values, center, width, function, out=flat_out[rows], scratch=values)
+        else:
+            _apply_voi_lut_item(values, lut_item, flat_out[rows], values)
+    if invert:
+        np.subtract(255, out, out=out)
+    return out
+
+
+def downsample(values: np.ndarray, max_size: int) -> np.ndarray:
+    """Shrink a 2-D image by a whole factor until both sides fit in `max_size` pixels.
+
+    Each output pixel is the mean of a k x k block (trailing rows and columns that do
+    not fill a block are dropped). The result is float32 and C-contiguous, so that the
+    windowing that follows runs at full speed.
+    """
+    factor = math.ceil(max(values.shape) / max_size)
+    if factor <= 1:
+        return np.ascontiguousarray(values, dtype=np.float32)
+    rows, columns = values.shape[0] // factor, values.shape[1] // factor
+    blocks = values[: rows * factor, : columns * factor].reshape(rows, factor, columns, factor)
+    return np.ascontiguousarray(blocks.mean(axis=(1, 3), dtype=np.float32))
