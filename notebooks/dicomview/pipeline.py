@@ -57,7 +57,7 @@ _DECODER_PACKAGES = {
 _BLOCK_PIXELS = 1 << 16
 
 
-def _describe(ds: Dataset) -> str:
+def dataset_name(ds: Dataset) -> str:
     """A short name for the dataset in error messages: its file name, if it has one."""
     filename = getattr(ds, "filename", None)
     return Path(filename).name if isinstance(filename, str) and filename else "this dataset"
@@ -70,7 +70,7 @@ def number_of_frames(ds: Dataset) -> int:
 
 def _check_greyscale(ds: Dataset) -> None:
     """Raise unless `ds` has pixel data that a greyscale pipeline can show."""
-    name = _describe(ds)
+    name = dataset_name(ds)
     if "PixelData" not in ds:
         raise ValueError(
             f"{name} has no pixel data (no PixelData element): it may be a report or "
@@ -90,7 +90,7 @@ def _check_greyscale(ds: Dataset) -> None:
 
 def _check_decoder(ds: Dataset) -> None:
     """Raise if the pixel data cannot be decoded here, naming the package to install."""
-    name = _describe(ds)
+    name = dataset_name(ds)
     syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
     if syntax is None:
         raise ValueError(
@@ -122,7 +122,7 @@ def _stored_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
     frames = number_of_frames(ds)
     if frame is not None and not 0 <= frame < frames:
         raise IndexError(
-            f"frame {frame} is out of range: {_describe(ds)} has {frames} "
+            f"frame {frame} is out of range: {dataset_name(ds)} has {frames} "
             f"frame{'s' if frames > 1 else ''}, numbered 0 to {frames - 1}."
         )
     pixels = ds.pixel_array

@@ -19,6 +19,7 @@ from pydicom.dataset import Dataset
 from .pipeline import (
     apply_window,
     check_window,
+    dataset_name,
     downsample,
     modality_values,
     number_of_frames,
@@ -47,6 +48,7 @@ class WindowingViewer(widgets.VBox):
         if frame is None and number_of_frames(ds) > 1:
             frame = 0
         values = modality_values(ds, frame)
+        self._name = dataset_name(ds)
         self._function = voi_function(ds)
         self._invert = str(ds.PhotometricInterpretation).strip() == "MONOCHROME1"
         self._unit = "HU" if ds.get("Modality") == "CT" else ""
@@ -108,6 +110,13 @@ class WindowingViewer(widgets.VBox):
         self.reset.on_click(lambda _: self.set_window(self._initial.center, self._initial.width))
         self._move_sliders(self._initial.center, self._initial.width)
         self.refresh(exact=True)
+
+    def __repr__(self) -> str:
+        # What a page without a widget front end shows (GitHub, nbval), instead of the
+        # default repr that starts with the image's bytes.
+        rows, columns = self._values.shape
+        return (f"WindowingViewer({self._name}, {rows} x {columns} shown, "
+                f"C {_number(self.center.value)} W {_number(self.width.value)})")
 
     def set_window(self, center: float, width: float) -> None:
         """Move the sliders to `center` and `width` and update the image now.
