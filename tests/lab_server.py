@@ -52,6 +52,11 @@ class LabServer:
         """URL that opens `path` (relative to the server root) in a fresh JupyterLab."""
         return f"{self.base_url}/lab/tree/{path}?token={self.token}&reset"
 
+    def shut_down_kernels(self) -> None:
+        """Stop every kernel, so that lessons run one after another do not pile up."""
+        for kernel in json.loads(_api(self, "kernels")):
+            _api(self, f"kernels/{kernel['id']}", method="DELETE")
+
 
 @contextmanager
 def running_jupyterlab(root_dir: Path, jupyter_dir: Path) -> Iterator[LabServer]:
