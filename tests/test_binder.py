@@ -32,7 +32,7 @@ def test_binder_pins_the_course_packages_exactly():
     test_only = set(course) - set(binder)
     assert {name: course[name] for name in binder} == binder
     assert test_only == {"pytest", "nbval", "nbformat", "nbclient", "nbconvert",
-                         "playwright", "pytest-playwright"}, sorted(test_only)
+                         "playwright"}, sorted(test_only)
 
 
 def test_binder_python_is_the_course_python():

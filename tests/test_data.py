@@ -114,3 +114,21 @@ def test_synthetic_files_are_reproduced_byte_for_byte(tmp_path):
 def test_data_folder_is_small():
     total = sum(p.stat().st_size for p in DATA.iterdir() if p.is_file())
     assert total < 30 * 1024 * 1024, f"data/ holds {total / 2**20:.1f} MB; keep it under 30 MB"
+
+
+def lessons_reading(name: str) -> list[str]:
+    """The lesson numbers whose code cells name the file."""
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if any(name in "".join(c["source"]) for c in cells if c["cell_type"] == "code"):
+            found.append(path.name[:2])
+    return found
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])
+def test_manifest_lists_the_lessons_that_read_the_file(entry):
+    assert entry["lessons"] == lessons_reading(entry["file"]), (
+        f"manifest.json and the data card say {entry['file']} is used by lessons "
+        f"{entry['lessons']}; the lessons' code reads it in {lessons_reading(entry['file'])}"
+    )
