@@ -60,12 +60,14 @@ def venv_python() -> Path:
 
 
 def make_venv() -> None:
-    version = python_version(str(venv_python())) if venv_python().exists() else None
-    if version and version >= MINIMUM:
-        return
     if VENV.exists():
-        say(f"{VENV.name}/ does not hold a working Python 3.11+; making it again")
-        shutil.rmtree(VENV)
+        version = python_version(str(venv_python())) if venv_python().exists() else None
+        if version and version >= MINIMUM:
+            return
+        # Not ours to delete: it may be an environment the learner made for something else.
+        found = ".".join(map(str, version)) if version else "no working Python"
+        sys.exit(f"[course] {VENV.name}/ exists but holds {found}, and the course needs "
+                 f"Python 3.11 or newer. Move or delete {VENV.name}/, then run this again.")
     python = find_python()
     say(f"making an isolated environment in {VENV.name}/ with {python}")
     subprocess.run([python, "-m", "venv", str(VENV)], check=True)

@@ -54,7 +54,7 @@ pytestmark = pytest.mark.skipif(
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """One JupyterLab for all lessons, serving a temporary copy of the repository.
 
-    Lessons read ../data/ and lesson 00 reads ../requirements.txt and ../binder/, so the
+    Lessons read ../data/ and lesson 00 reads ../binder/requirements.txt, so the
     copy holds the whole working tree, without hidden folders (.git, .venv) and without
     what tests and tools leave behind.
     """
