@@ -78,6 +78,10 @@ def test_file_matches_its_manifest_entry(entry):
 def test_data_card_describes_the_file(entry):
     assert f"`{entry['file']}`" in CARD, f"data/README.md does not describe {entry['file']}"
     assert entry["sha256"] in CARD, f"data/README.md has an old sha256 for {entry['file']}"
+    row = next(line for line in CARD.splitlines() if line.startswith(f"| `{entry['file']}` |"))
+    assert row.endswith(f"| {', '.join(entry['lessons'])} |"), (
+        f"data/README.md's table gives other lessons for {entry['file']} than manifest.json"
+    )
     assert entry["origin"] and entry["licence"] and entry["lessons"]
 
 
