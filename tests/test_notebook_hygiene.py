@@ -127,8 +127,11 @@ def test_lesson_anatomy(notebook):
     assert any("## Key points" in m for m in markdown), f"{path.name}: no '## Key points'"
     solutions = [c for c in code_cells(nb) if "solution" in tags(c)]
     for cell in solutions:
-        assert cell["metadata"].get("jupyter", {}).get("source_hidden"), (
-            f"{path.name}: a solution cell is not collapsed (jupyter.source_hidden)"
+        collapsed = cell["metadata"].get("jupyter", {})
+        assert collapsed.get("source_hidden") and collapsed.get("outputs_hidden"), (
+            f"{path.name}: a solution cell shows its source or outputs when the lesson "
+            f"opens (needs jupyter.source_hidden and jupyter.outputs_hidden):\n"
+            f"{source(cell)[:120]}"
         )
     if path.name != "00_setup.ipynb":
         assert len(solutions) >= 2, f"{path.name}: fewer than two exercises with solutions"
@@ -171,3 +174,38 @@ def test_lesson_code_runs_on_python_3_11(notebook):
             f"{path.name}, code cell {n}: f-string reuses its own quotes inside braces "
             f"(a SyntaxError before Python 3.12): {reused_fstring_quotes(code)}"
         )
+
+
+def test_words_a_learner_knows(notebook):
+    """No in-house words: the script blog tutorials share is "the starter script"."""
+    path, nb = notebook
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            found = re.search(r"\bseeds?\b|seed's", source(cell), re.IGNORECASE)
+            assert not found, f"{path.name}: says {found.group(0)!r}; call it 'the starter script'"
+
+
+def test_links_the_glossary(notebook):
+    """Jargon is defined at first use and in docs/glossary.md, which every lesson links."""
+    path, nb = notebook
+    first = source(nb["cells"][0])
+    assert "../docs/glossary.md" in first, f"{path.name}: the overview must link ../docs/glossary.md"
+    glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    anchors = {
+        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in glossary.splitlines() if line.startswith("#")
+    }
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for anchor in re.findall(r"glossary\.md#([\w\-]+)", source(cell)):
+                assert anchor in anchors, f"{path.name}: glossary has no entry #{anchor}"
+
+
+def test_says_how_to_free_the_kernel(notebook):
+    """Six open kernels outgrow Binder's 1 GB: each lesson ends by saying how to shut its own down."""
+    path, nb = notebook
+    ending = " ".join(source(c) for c in nb["cells"][-3:] if c["cell_type"] == "markdown")
+    assert "Shut Down Kernel" in ending, (
+        f"{path.name}: the last cells must say how to shut down the lesson's kernel "
+        "(Kernel → Shut Down Kernel)"
+    )
