@@ -1,9 +1,9 @@
-"""Make the course's synthetic DICOM files, byte for byte the same on every run.
+"""Make the course's synthetic and derived DICOM files, byte for byte the same on every run.
 
     python data/make_synthetic.py            # (re)write the files into data/
     python data/make_synthetic.py --out DIR  # write them somewhere else (the tests do this)
 
-It writes two files:
+It writes three files:
 
 * ``dental_dx_phantom.dcm``: a made-up dental panoramic X-ray shaped like the image of
   the blog tutorial this course grew from (Digital X-Ray Image Storage - For Presentation,
@@ -11,6 +11,11 @@ It writes two files:
   picture is drawn from ellipses and arcs; the patient is fictional.
 * ``ct_small_no_preamble.dcm``: ``ct_small.dcm`` saved without the 128-byte preamble,
   the ``DICM`` prefix and the file meta information, the way some old systems write files.
+* ``nm_jpeg_extended_12bit.dcm``: a de-identified copy of pydicom 3.0.2's test file
+  ``JPGExtended.dcm`` (a whole-body bone scan, NEMA WG04 ``NM1_JPLY``, compressed with
+  12-bit JPEG Extended). Its private GE elements held a person's name in a text (LO)
+  element, so every private element is removed, with the institution, station and device
+  serial number; the pixel data is copied byte for byte.
 
 Everything that could vary between runs is fixed: UIDs come from
 ``generate_uid(entropy_srcs=...)``, dates are constants, and the noise comes from a seeded
@@ -20,6 +25,7 @@ generator. ``tests/test_data.py`` re-runs this script and compares the bytes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +37,10 @@ DATA = Path(__file__).resolve().parent
 ROWS, COLUMNS = 1435, 2948
 SPACING_MM = 0.08
 DX_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1"
+# pydicom 3.0.2's JPGExtended.dcm: the fixed copy of its JPEG-lossy.dcm (whose scan header
+# has a wrong spectral-selection byte that pylibjpeg-libjpeg rejects).
+NM_SOURCE = Path(pydicom.__file__).parent / "data" / "test_files" / "JPGExtended.dcm"
+NM_SOURCE_SHA256 = "13d217617fcadc22c069ec7b18e94731d346c5d83703bc152f692877cab5085f"
 
 
 def _uid(name: str) -> str:
@@ -89,7 +99,7 @@ def dental_pixels() -> np.ndarray:
 
 
 def dental_dataset() -> FileDataset:
-    """The DX phantom with the attributes the seed tutorial prints."""
+    """The DX phantom with the attributes the starter script prints."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = DX_FOR_PRESENTATION
     meta.MediaStorageSOPInstanceUID = _uid("sop")
@@ -145,6 +155,20 @@ def ct_without_preamble(source: Path) -> pydicom.Dataset:
     return ds
 
 
+def nm_deidentified(source: Path = NM_SOURCE) -> pydicom.Dataset:
+    """The 12-bit JPEG Extended bone scan without private elements or site identifiers."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    if digest != NM_SOURCE_SHA256:
+        raise SystemExit(f"{source} is not pydicom 3.0.2's JPGExtended.dcm (sha256 {digest})")
+    ds = pydicom.dcmread(source)
+    ds.remove_private_tags()
+    for keyword in ("InstitutionName", "StationName", "DeviceSerialNumber"):
+        delattr(ds, keyword)
+    ds.PatientIdentityRemoved = "YES"
+    ds.DeidentificationMethod = "dicom-course: private elements and site identifiers removed"
+    return ds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DATA, help="folder to write into")
@@ -153,7 +177,9 @@ def main() -> None:
     dental_dataset().save_as(out / "dental_dx_phantom.dcm", enforce_file_format=True)
     ct_without_preamble(DATA / "ct_small.dcm").save_as(
         out / "ct_small_no_preamble.dcm", implicit_vr=True, little_endian=True)
-    print(f"wrote dental_dx_phantom.dcm and ct_small_no_preamble.dcm to {out}")
+    nm_deidentified().save_as(out / "nm_jpeg_extended_12bit.dcm", enforce_file_format=True)
+    print(f"wrote dental_dx_phantom.dcm, ct_small_no_preamble.dcm and "
+          f"nm_jpeg_extended_12bit.dcm to {out}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,13 @@ DATA = ROOT / "data"
 MANIFEST = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))["files"]
 CARD = (DATA / "README.md").read_text(encoding="utf-8")
 BY_NAME = {entry["file"]: entry for entry in MANIFEST}
-SYNTHETIC = ["dental_dx_phantom.dcm", "ct_small_no_preamble.dcm"]
+SYNTHETIC = ["dental_dx_phantom.dcm", "ct_small_no_preamble.dcm", "nm_jpeg_extended_12bit.dcm"]
+# De-identified copies of third-party files: the copy and the file it was made from.
+DEIDENTIFIED = {
+    "nm_jpeg_extended_12bit.dcm":
+        Path(pydicom.__file__).parent / "data" / "test_files" / "JPGExtended.dcm",
+}
+TEXT_VRS = {"AE", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UT"}
 
 
 def sha256(path: Path) -> str:
@@ -102,6 +108,30 @@ def test_only_placeholder_names_in_stored_outputs():
         text = json.dumps([c.get("outputs", []) for c in json.loads(path.read_text())["cells"]])
         unknown = set(caret_name.findall(text)) - allowed
         assert not unknown, f"{path.name} outputs show names not in the data card: {sorted(unknown)}"
+
+
+def text_values(ds: pydicom.Dataset, private: bool) -> set[str]:
+    """Non-empty text values of the private (or of the standard) elements, sequences included."""
+    return {
+        str(elem.value).strip()
+        for elem in ds.iterall()
+        if elem.tag.is_private == private and elem.VR in TEXT_VRS and str(elem.value).strip()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(DEIDENTIFIED))
+def test_deidentified_copy_keeps_nothing_it_removed(name):
+    """No private element, no site identifier, and none of the source's private text left."""
+    copy = read(name)
+    assert not [elem.tag for elem in copy.iterall() if elem.tag.is_private]
+    for keyword in ("InstitutionName", "StationName", "DeviceSerialNumber"):
+        assert keyword not in copy, f"data/{name} still has {keyword}"
+    assert copy.PatientIdentityRemoved == "YES"
+    source = pydicom.dcmread(DEIDENTIFIED[name])
+    removed = text_values(source, private=True) - text_values(source, private=False)
+    raw = (DATA / name).read_bytes()
+    left = sorted(text for text in removed if text.encode("latin-1") in raw)
+    assert not left, f"data/{name} still holds private text of its source: {left}"
 
 
 def test_synthetic_files_are_reproduced_byte_for_byte(tmp_path):
