@@ -13,7 +13,8 @@ from PIL import Image
 from pydicom.dataset import Dataset
 
 import dicomview.viewer
-from dicomview import PRESETS, WindowingViewer, downsample, to_display
+from dicomview import PRESETS, WindowingViewer, downsample, to_display, value_range
+from dicomview.viewer import SHOWN_HEIGHT, SHOWN_WIDTH, nice_step
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -66,21 +67,41 @@ def test_the_exact_image_follows_once_the_sliders_rest(head_ct, monkeypatch):
     async def drag_then_rest() -> list[str]:
         viewer = WindowingViewer(head_ct)
         formats = []
-        for center in (10, 20, 30):  # what the browser sends while the slider is dragged
+        for center in (20, 0, -20):  # what the browser sends while the slider is dragged
             viewer.center.value = center
             formats.append(viewer.image.format)
         await asyncio.sleep(0.1)
         formats.append(viewer.image.format)
-        np.testing.assert_array_equal(shown(viewer), to_display(head_ct, 30, 100))
+        np.testing.assert_array_equal(shown(viewer), to_display(head_ct, -20, 100))
         return formats
 
     assert asyncio.run(drag_then_rest()) == ["jpeg", "jpeg", "jpeg", "png"]
 
 
-def test_slider_ranges_come_from_the_data(head_ct):
+def test_slider_ranges_come_from_the_data_without_padding(head_ct):
     viewer = WindowingViewer(head_ct)
-    assert viewer.center.min == -2971 - 1024 and viewer.center.max == 2836 - 1024
-    assert viewer.width.min == 1 and viewer.width.max >= 2836 - -2971
+    low, high = value_range(head_ct)
+    assert (low, high) == (-2052, 1812)  # not -3995: the smeared padding is left out
+    assert low - viewer.center.step < viewer.center.min <= low and viewer.center.max == high
+    assert 1 <= viewer.width.min and viewer.width.max >= high - low
+
+
+def test_a_key_press_moves_the_window_visibly(head_ct):
+    """A key press moves a slider one step: about 1/200 of the values' range, rounded."""
+    viewer = WindowingViewer(head_ct)
+    assert viewer.center.step == viewer.width.step == 20  # 3864 HU / 200 = 19.3
+    viewer.refresh()
+    for slider in (viewer.center, viewer.width):
+        before = shown(viewer).astype(int)
+        slider.value += slider.step  # what an arrow key sends
+        viewer.refresh()
+        # A change a learner sees: over 2 grey levels on average, much more inside the window.
+        assert np.abs(shown(viewer).astype(int) - before).mean() > 2
+
+
+@pytest.mark.parametrize(("span", "step"), [(3864, 20), (25709, 100), (2264, 10), (425, 2), (0.3, 0.002)])
+def test_nice_step(span, step):
+    assert nice_step(span) == pytest.approx(step)
 
 
 def test_set_window_outside_the_slider_range_widens_it(head_ct):
@@ -93,7 +114,7 @@ def test_ct_dropdown_offers_the_files_windows_then_full_range_then_presets(head_
     viewer = WindowingViewer(head_ct)
     labels = [label for label, _ in viewer.choice.options]
     assert labels[0] == "file: window 1 (C 40, W 100)"
-    assert labels[1].startswith("full range of the values")
+    assert labels[1] == "full range, padding left out (C \u2212120, W 3864)"
     assert labels[2:] == [f"preset: {name} (C {w.center:g}, W {w.width:g})".replace("-", "\u2212")
                           for name, w in PRESETS.items()]
 
@@ -102,23 +123,65 @@ def test_choosing_a_preset_sets_its_window_and_reset_goes_back(head_ct):
     viewer = WindowingViewer(head_ct)
     viewer.choice.value = PRESETS["bone"]
     assert (viewer.center.value, viewer.width.value) == (400, 1800)
-    viewer.center.value = 410  # off the preset: the dropdown no longer claims it
+    viewer.center.value = 400 + viewer.center.step  # one key press off the preset
     assert viewer.choice.value is None
     viewer.reset.click()
     assert (viewer.center.value, viewer.width.value) == (40, 100)
     assert viewer.choice.value.center == 40
 
 
+def browser_echo(viewer: WindowingViewer) -> None:
+    """What the browser sends back after the kernel sets a slider: the value snapped to
+    the slider's grid through floating point (e.g. 74.99999999999955 for 75)."""
+    for slider in (viewer.center, viewer.width):
+        grid = slider.min + round((slider.value - slider.min) / slider.step) * slider.step
+        slider.value = grid * (1 - 6e-15) if grid else 1e-13
+
+
+def test_the_dropdown_shows_the_window_on_screen(head_ct):
+    viewer = WindowingViewer(head_ct)
+    browser_echo(viewer)
+    assert viewer.choice.label == "file: window 1 (C 40, W 100)"  # at start
+    viewer.choice.value = PRESETS["subdural"]
+    browser_echo(viewer)
+    assert viewer.choice.label == "preset: subdural (C 75, W 215)"  # after choosing
+    assert (viewer.window.center, viewer.window.width) == (75, 215)  # the echo moved nothing
+    viewer.center.value += viewer.center.step
+    assert viewer.choice.value is None  # moved away
+    viewer.reset.click()
+    browser_echo(viewer)
+    assert viewer.choice.label == "file: window 1 (C 40, W 100)"  # after reset
+
+
+def test_every_offered_window_is_a_point_of_the_sliders_grid(head_ct):
+    """The browser snaps a slider to min + k * step: what the viewer sets must be on it."""
+    viewer = WindowingViewer(head_ct)
+    for _, window in viewer.choice.options:
+        viewer.choice.value = window
+        for slider, value in ((viewer.center, window.center), (viewer.width, window.width)):
+            steps = (value - slider.min) / slider.step
+            assert steps == pytest.approx(round(steps), abs=1e-9)
+            assert slider.min <= value <= slider.max
+
+
+def test_the_viewer_fits_a_projector():
+    """Image at most SHOWN_HEIGHT x SHOWN_WIDTH CSS pixels, controls beside it."""
+    viewer = WindowingViewer(read("chest_cr.dcm"))
+    layout = viewer.image.layout
+    assert (layout.max_height, layout.max_width) == (f"{SHOWN_HEIGHT}px", f"{SHOWN_WIDTH}px")
+    assert SHOWN_HEIGHT + 60 <= 560 and SHOWN_WIDTH + 320 <= 880  # room for JupyterLab's own bars
+
+
 def test_non_ct_files_get_no_presets():
     viewer = WindowingViewer(read("dental_dx_phantom.dcm"))
     labels = [label for label, _ in viewer.choice.options]
-    assert labels == ["file: PANORAMIC (C 2000, W 3600)", "full range of the values (C 1988, W 3712)"]
+    assert labels == ["file: PANORAMIC (C 2000, W 3600)", "full range (C 1988, W 3712)"]
     assert "HU" not in viewer.status.value
 
 
 def test_large_images_are_shrunk_to_display_size():
     viewer = WindowingViewer(read("chest_cr.dcm"))
-    assert shown(viewer).shape == (977, 920)  # 1955 x 1841, halved
+    assert shown(viewer).shape == (651, 613)  # 1955 x 1841, a third
     viewer = WindowingViewer(read("chest_cr.dcm"), max_size=512)
     assert max(shown(viewer).shape) <= 512
 

@@ -11,6 +11,8 @@ _EXPORTS = {
     "PRESETS": "windows",
     "modality_values": "pipeline",
     "to_display": "pipeline",
+    "value_range": "pipeline",
+    "padding_values": "pipeline",
     "apply_window": "pipeline",
     "downsample": "pipeline",
     "WindowingViewer": "viewer",

@@ -278,9 +278,48 @@ def _apply_voi_lut_item(
     np.copyto(out, scratch, casting="unsafe")
 
 
+def padding_values(ds: Dataset, stored: np.ndarray | None = None) -> tuple[int, int] | None:
+    """The stored values that mark padding, as an inclusive (low, high), or None.
+
+    Pixel Padding Value (0028,0120), with Pixel Padding Range Limit (0028,0121) when
+    present, marks pixels outside the image proper, such as the corners outside a CT's
+    reconstructed circle; the standard puts it outside the range of the image's own
+    values (PS3.3 C.7.5.1.1.2): below them for MONOCHROME2, above them for MONOCHROME1.
+    After lossy compression (Lossy Image Compression "01", PS3.3 C.7.6.1.1.5) the padding
+    is no longer one exact value: it is smeared both ways. The values beyond it (which the
+    image's own values never reach) show how far, so given `stored`, the range is widened
+    by as much on the other side.
+    """
+    if ds.get("PixelPaddingValue") is None:
+        return None
+    value = int(ds.PixelPaddingValue)
+    limit = ds.get("PixelPaddingRangeLimit")
+    low, high = sorted((value, value if limit is None else int(limit)))
+    lossy = str(ds.get("LossyImageCompression") or "").strip() == "01"
+    if lossy and stored is not None:
+        if str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1":
+            top = int(stored.max())
+            low, high = low - max(0, top - high), max(high, top)
+        else:
+            bottom = int(stored.min())
+            low, high = min(low, bottom), high + max(0, low - bottom)
+    return low, high
+
+
+def _stored_range(stored: np.ndarray, ds: Dataset) -> tuple[int, int]:
+    """Lowest and highest stored value, padding left out (all of it if all is padding)."""
+    padding = padding_values(ds, stored)
+    if padding is not None:
+        kept = stored[(stored < padding[0]) | (stored > padding[1])]
+        if kept.size:
+            return kept.min(), kept.max()
+    return stored.min(), stored.max()
+
+
 def _value_range(stored: np.ndarray, ds: Dataset) -> tuple[float, float]:
-    """Lowest and highest modality value in `stored`, without a full-size temporary."""
-    ends = np.array([stored.min(), stored.max()])
+    """Lowest and highest modality value in `stored`, padding left out, without a
+    full-size float temporary."""
+    ends = np.array(_stored_range(stored, ds))
     sequence = ds.get("ModalityLUTSequence")
     if sequence:
         table, first, _ = _lut_table(sequence[0])
@@ -290,6 +329,15 @@ def _value_range(stored: np.ndarray, ds: Dataset) -> tuple[float, float]:
     mapped = np.empty(2, dtype=np.float32)
     _apply_modality(ends, ds, mapped)
     return float(mapped.min()), float(mapped.max())
+
+
+def value_range(ds: Dataset, frame: int | None = None) -> tuple[float, float]:
+    """The lowest and highest modality value of the image (HU for CT), padding left out.
+
+    This is the "full range" window's span: padding (see `padding_values`) is not part
+    of the image, and counting it would squeeze the image's own values into a few greys.
+    """
+    return _value_range(_stored_values(ds, frame), ds)
 
 
 def to_display(
@@ -302,7 +350,8 @@ def to_display(
     """The image as 8-bit grey (uint8, 255 = white), ready for `imshow(..., cmap="gray")`.
 
     Modality LUT, then VOI: the window given by `center` and `width`; else the file's
-    first window; else its VOI LUT Sequence; else the full range of the values. The
+    first window; else its VOI LUT Sequence; else the full range of the values (padding
+    left out, see `value_range`). The
     file's VOILUTFunction (LINEAR, LINEAR_EXACT or SIGMOID) shapes the window. Last,
     MONOCHROME1 images are inverted, so that low values are white as the file intends.
     For a multi-frame file pass `frame`; `frame=None` gives every frame.

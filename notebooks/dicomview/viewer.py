@@ -4,12 +4,19 @@ Why it is fast: the image is shrunk once to display size, each update windows th
 float32 array into preallocated buffers, and the result goes to an `ipywidgets.Image` as
 JPEG (about a millisecond to encode). No figure is built per update and Matplotlib is not
 involved. JPEG is lossy, so once the sliders rest the exact image follows as PNG.
+
+Why the drop-down keeps its choice: a browser slider moves in whole steps from its
+minimum, and when the kernel sets a value it sends back the value it snapped to, which
+can differ by a rounding error (74.99999999999955 for 75) or by up to half a step. The
+viewer keeps the window it shows itself, puts every value it sets on the slider's grid,
+and takes a value from the browser as a move only if it lies at least half a step away.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import math
 
 import ipywidgets as widgets
 import numpy as np
@@ -23,6 +30,8 @@ from .pipeline import (
     downsample,
     modality_values,
     number_of_frames,
+    padding_values,
+    value_range,
     voi_function,
 )
 from .windows import PRESETS, Window, file_windows
@@ -30,85 +39,118 @@ from .windows import PRESETS, Window, file_windows
 # Seconds without a slider move after which the exact PNG replaces the JPEG preview.
 REST_SECONDS = 0.3
 JPEG_QUALITY = 85
+# The longest side of the picture on screen, in CSS pixels: with the controls beside it,
+# the whole viewer fits a 1280 x 720 screen (a projector) inside JupyterLab.
+SHOWN_HEIGHT = 440
+SHOWN_WIDTH = 520
+CONTROLS_WIDTH = "320px"
+# A key press moves a slider by one step: about 1/200 of the range of the values.
+STEPS_PER_RANGE = 200
 
 
 def _number(value: float) -> str:
-    """A window value for people: no trailing zeros, a real minus sign."""
-    return f"{value:g}".replace("-", "\u2212")
+    """A window value for people: at most one decimal, no trailing zeros, a real minus."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return ("0" if text == "-0" else text).replace("-", "\u2212")
+
+
+def nice_step(span: float, steps: int = STEPS_PER_RANGE) -> float:
+    """A round slider step (1, 2 or 5 times a power of ten) near `span / steps`."""
+    raw = span / steps if span > 0 else 1.0
+    exponent = math.floor(math.log10(raw))
+    candidates = [m * 10.0**e for e in (exponent, exponent + 1) for m in (1, 2, 5)]
+    return min(candidates, key=lambda c: abs(math.log(c / raw)))
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
 class WindowingViewer(widgets.VBox):
     """A greyscale DICOM image with center/width sliders, the file's windows and presets.
 
     `frame` picks one frame of a multi-frame file (the first when None); `max_size` is
-    the longest side, in pixels, of the image sent to the browser.
+    the longest side, in pixels, of the image sent to the browser (it is shown at most
+    SHOWN_HEIGHT x SHOWN_WIDTH CSS pixels, the controls beside it).
     """
 
-    def __init__(self, ds: Dataset, *, frame: int | None = None, max_size: int = 1024):
+    def __init__(self, ds: Dataset, *, frame: int | None = None, max_size: int = 768):
         if frame is None and number_of_frames(ds) > 1:
             frame = 0
-        values = modality_values(ds, frame)
         self._name = dataset_name(ds)
         self._function = voi_function(ds)
         self._invert = str(ds.PhotometricInterpretation).strip() == "MONOCHROME1"
         self._unit = "HU" if ds.get("Modality") == "CT" else ""
-        low, high = float(values.min()), float(values.max())
+        # The image's own range: padding (PS3.3 C.7.5.1.1.2) is not part of it.
+        low, high = value_range(ds, frame)
 
-        # Display size, once; then buffers that every update reuses.
-        self._values = downsample(values, max_size)
+        # Display size, once; then buffers that every update reuses. The full-size float32
+        # values are a temporary, freed when __init__ returns.
+        self._values = downsample(modality_values(ds, frame), max_size)
         self._pixels = np.empty(self._values.shape, dtype=np.uint8)
         self._scratch = np.empty(self._values.shape, dtype=np.float32)
 
+        padded = padding_values(ds) is not None
         full_range = Window(center=(low + high) / 2, width=max(high - low, 1.0), name="full range")
         own = file_windows(ds)
         # The first window is the one to_display() uses by default (a VOI LUT Sequence
         # has no center/width, so a file with only that starts at the full range).
         self._initial = own[0] if own else full_range
         choices = [(f"file: {w.name or f'window {i + 1}'}", w) for i, w in enumerate(own)]
-        choices.append(("full range of the values", full_range))
+        choices.append(("full range, padding left out" if padded else "full range", full_range))
         if ds.get("Modality") == "CT":
             choices += [(f"preset: {name}", w) for name, w in PRESETS.items()]
         choices = [(f"{label} (C {_number(w.center)}, W {_number(w.width)})", w) for label, w in choices]
         windows = [w for _, w in choices]
 
-        # Natural size (a VBox would stretch it to the cell's width), narrowed to fit.
-        self.image = widgets.Image(
-            format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start")
-        )
+        # Where the sliders may go without widening: the values, and every offered window.
+        self._center_low = min([low] + [w.center for w in windows])
+        self._center_high = max([high] + [w.center for w in windows])
+        self._width_high = max([2 * (high - low)] + [w.width for w in windows])
+        step = nice_step(high - low)
+        decimals = max(0, -math.floor(math.log10(step)))
+        readout = f".{decimals}f"
+        slider_style = {"description_width": "48px"}
+
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            max_height=f"{SHOWN_HEIGHT}px", max_width=f"{SHOWN_WIDTH}px",
+            width="auto", height="auto", object_fit="contain", flex="0 1 auto"))
         self.center = widgets.FloatSlider(
-            description="center",
-            min=min([low] + [w.center for w in windows]),
-            max=max([high] + [w.center for w in windows]),
-            step=1,
-            readout_format=".0f",
-            continuous_update=True,
-            layout=widgets.Layout(width="95%"),
+            description="center", min=self._center_low, max=self._center_high, step=step,
+            readout_format=readout, continuous_update=True, style=slider_style,
+            layout=widgets.Layout(width="100%"),
         )
         self.width = widgets.FloatSlider(
-            description="width",
-            min=1,
-            max=max([2 * (high - low)] + [w.width for w in windows]),
-            step=1,
-            readout_format=".0f",
-            continuous_update=True,
-            layout=widgets.Layout(width="95%"),
+            description="width", min=1, max=self._width_high, step=step,
+            readout_format=readout, continuous_update=True, style=slider_style,
+            layout=widgets.Layout(width="100%"),
         )
         self.choice = widgets.Dropdown(
-            description="window", options=choices, value=None, layout=widgets.Layout(width="auto")
+            description="window", options=choices, value=None, style=slider_style,
+            layout=widgets.Layout(width="100%"),
         )
-        self.reset = widgets.Button(description="reset", tooltip="back to the first window")
-        self.status = widgets.Label()
+        self.reset = widgets.Button(description="reset", tooltip="back to the file's first window",
+                                    layout=widgets.Layout(width="auto"))
+        self.status = widgets.Label(layout=widgets.Layout(width="auto"))
+        controls = widgets.VBox(
+            [self.choice, self.reset, self.center, self.width],
+            layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"),
+        )
         super().__init__(
-            [self.image, widgets.HBox([self.choice, self.reset]), self.center, self.width, self.status]
+            [widgets.HBox([self.image, controls], layout=widgets.Layout(
+                flex_flow="row wrap", align_items="flex-start", grid_gap="4px 12px")),
+             self.status],
+            layout=widgets.Layout(width="max-content", max_width="100%"),
         )
 
+        self._center_value, self._width_value = self._initial.center, self._initial.width
         self._quiet = False  # True while the viewer itself moves its controls
         self._pending_exact: asyncio.TimerHandle | None = None
         self.center.observe(self._on_slider, "value")
         self.width.observe(self._on_slider, "value")
         self.choice.observe(self._on_choice, "value")
         self.reset.on_click(lambda _: self.set_window(self._initial.center, self._initial.width))
-        self._move_sliders(self._initial.center, self._initial.width)
+        self._move_sliders(self._center_value, self._width_value)
         self.refresh(exact=True)
 
     def __repr__(self) -> str:
@@ -116,32 +158,51 @@ class WindowingViewer(widgets.VBox):
         # default repr that starts with the image's bytes.
         rows, columns = self._values.shape
         return (f"WindowingViewer({self._name}, {rows} x {columns} shown, "
-                f"C {_number(self.center.value)} W {_number(self.width.value)})")
+                f"C {_number(self._center_value)} W {_number(self._width_value)})")
+
+    @property
+    def window(self) -> Window:
+        """The window shown now (the sliders' grid may round what they display)."""
+        return Window(center=self._center_value, width=self._width_value)
 
     def set_window(self, center: float, width: float) -> None:
-        """Move the sliders to `center` and `width` and update the image now.
+        """Show the window `center`/`width` now, and move the sliders to it.
 
         The image is updated as a slider move updates it: at once as JPEG, and as exact
         PNG once nothing has moved for REST_SECONDS (when an event loop runs, as in a
         notebook; call `refresh()` to get the exact image at once).
         """
         check_window(width, self._function)
-        self._move_sliders(center, width)
+        self._center_value, self._width_value = float(center), float(width)
+        self._move_sliders(self._center_value, self._width_value)
         self._update()
 
     def _move_sliders(self, center: float, width: float) -> None:
-        """Set both sliders (widening their ranges if needed) without an update per slider."""
+        """Put both sliders on `center` and `width`, each value on its slider's grid.
+
+        The browser snaps a slider to min + k * step; so the minimum is moved (by less
+        than a step) to make the value a grid point, and the ranges widen if needed.
+        """
         self._quiet = True
         try:
-            self.center.min, self.center.max = min(self.center.min, center), max(self.center.max, center)
-            self.width.max = max(self.width.max, width)
-            self.center.value, self.width.value = center, width
+            step = self.center.step
+            center_min = center - math.ceil(max(0.0, center - self._center_low) / step - 1e-9) * step
+            step = self.width.step
+            width_min = width - math.floor(max(0.0, width - 1.0) / step + 1e-9) * step  # >= 1
+            for slider, value, new_min, top in (
+                (self.center, center, center_min, self._center_high),
+                (self.width, width, width_min, self._width_high),
+            ):
+                with slider.hold_sync():
+                    slider.max = max(top, value, slider.min)
+                    slider.min = new_min
+                    slider.value = value
         finally:
             self._quiet = False
 
     def refresh(self, exact: bool = True) -> None:
         """Window the display-size image and send it: exact PNG, or JPEG if not `exact`."""
-        center, width = self.center.value, self.width.value
+        center, width = self._center_value, self._width_value
         apply_window(
             self._values, center, width, self._function,
             invert=self._invert, out=self._pixels, scratch=self._scratch,
@@ -162,9 +223,19 @@ class WindowingViewer(widgets.VBox):
             f"C {_number(center)} W {_number(width)} \u2192 "
             f"{_number(low)}\u2026{_number(high)}{unit} shown {shades}"
         )
+        self._sync_choice()
+
+    def _sync_choice(self) -> None:
+        """Show in the drop-down the window on screen: the chosen one if it still is."""
+        def shows(window: Window | None) -> bool:
+            return (window is not None and _same(window.center, self._center_value)
+                    and _same(window.width, self._width_value))
+
+        if shows(self.choice.value):
+            return
+        matching = [w for _, w in self.choice.options if shows(w)]
         self._quiet = True
         try:
-            matching = [w for _, w in self.choice.options if (w.center, w.width) == (center, width)]
             self.choice.value = matching[0] if matching else None
         finally:
             self._quiet = False
@@ -182,10 +253,28 @@ class WindowingViewer(widgets.VBox):
         self._pending_exact = loop.call_later(REST_SECONDS, self.refresh)
 
     def _on_slider(self, change: dict) -> None:
-        if not self._quiet:
-            self._update()
+        if self._quiet:
+            return
+        slider = change["owner"]
+        value = _on_grid(slider, change["new"])
+        shown = self._center_value if slider is self.center else self._width_value
+        if abs(value - shown) < slider.step / 2:
+            return  # the browser's snapped copy of a value the viewer set: not a move
+        if slider is self.center:
+            self._center_value = value
+        else:
+            self._width_value = max(value, 1.0)
+        self._update()
 
     def _on_choice(self, change: dict) -> None:
         window = change["new"]
         if window is not None and not self._quiet:
             self.set_window(window.center, window.width)
+
+
+def _on_grid(slider: widgets.FloatSlider, value: float) -> float:
+    """`value` on the slider's grid (min + k * step), as the browser means it."""
+    if abs(value - slider.max) < slider.step * 1e-6:
+        return float(slider.max)
+    steps = round((value - slider.min) / slider.step)
+    return round(min(slider.min + steps * slider.step, slider.max), 9)
