@@ -33,23 +33,25 @@ from .windows import file_windows
 
 VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 
-# What to install when pydicom has no working decoder for a transfer syntax.
-_JPEG_LS = "pip install pyjpegls (or: pip install python-gdcm)"
-_JPEG_LOSSLESS = (
-    "pip install pylibjpeg-libjpeg (GPL-3.0 licence; or: pip install python-gdcm)"
-)
-_JPEG_2000 = "pip install pylibjpeg-openjpeg (or: pip install python-gdcm)"
+# What to install when pydicom has no working decoder for a transfer syntax. The course's
+# lock has every one of these but pylibjpeg-libjpeg (GPL-3.0; README "Licences of the
+# software"), so these messages matter in a learner's own environment.
+_JPEG_LS = "%pip install pyjpegls (MIT; or python-gdcm, Apache-2.0)"
+_JPEG_LOSSLESS = "%pip install python-gdcm (Apache-2.0; or pylibjpeg-libjpeg, GPL-3.0)"
+_JPEG_EXTENDED = "%pip install pillow (MIT-CMU; or python-gdcm, Apache-2.0; both 8-bit only)"
+_JPEG_2000 = "%pip install pylibjpeg pylibjpeg-openjpeg (MIT; or python-gdcm, Apache-2.0)"
+_HTJ2K = "%pip install pylibjpeg pylibjpeg-openjpeg (MIT)"
 _DECODER_PACKAGES = {
     JPEGLSLossless: _JPEG_LS,
     JPEGLSNearLossless: _JPEG_LS,
     JPEGLossless: _JPEG_LOSSLESS,
     JPEGLosslessSV1: _JPEG_LOSSLESS,
-    JPEGExtended12Bit: _JPEG_LOSSLESS,
+    JPEGExtended12Bit: _JPEG_EXTENDED,
     JPEG2000Lossless: _JPEG_2000,
     JPEG2000: _JPEG_2000,
-    HTJ2KLossless: _JPEG_2000,
-    HTJ2KLosslessRPCL: _JPEG_2000,
-    HTJ2K: _JPEG_2000,
+    HTJ2KLossless: _HTJ2K,
+    HTJ2KLosslessRPCL: _HTJ2K,
+    HTJ2K: _HTJ2K,
 }
 
 # Pixels per block when a whole image is processed: at most 256 kB of float32 scratch,
@@ -108,6 +110,17 @@ def _check_decoder(ds: Dataset) -> None:
         raise RuntimeError(
             f"{name} is compressed with {syntax.name} and no decoder for it is installed. "
             f"Install one ({install}), restart the kernel and read the file again."
+        )
+    bits = int(ds.get("BitsStored") or 8)
+    if syntax == JPEGExtended12Bit and bits > 8 and "pylibjpeg" not in decoder.available_plugins:
+        # Pillow and GDCM are "available" for this syntax, yet both decode only 8-bit JPEG.
+        raise RuntimeError(
+            f"{name} is compressed with {syntax.name} at {bits} bits per sample, and no "
+            "decoder for 12-bit JPEG is installed: Pillow and GDCM decode only 8-bit JPEG. "
+            "pydicom's one plugin for it is pylibjpeg-libjpeg, licensed GPL-3.0 (read its "
+            "licence before you ship it in your own project). Install it "
+            "(%pip install pylibjpeg pylibjpeg-libjpeg), restart the kernel and read the "
+            "file again."
         )
 
 
