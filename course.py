@@ -7,6 +7,7 @@ Setting up means: make `.venv/` with the best Python found (3.12 preferred, 3.11
 required), then install the exact pins of requirements.txt into it. Both steps are skipped
 when already done, so running either command again is quick and safe. Extra arguments
 after `test` go to pytest, e.g. `python3 course.py test notebooks/01_reading_a_file.ipynb`.
+As root (containers, cloud VMs), `lab` adds Jupyter's `--allow-root` and says so.
 Uses only the standard library, so it runs before anything is installed.
 """
 
@@ -85,6 +86,23 @@ def install() -> None:
     STAMP.write_text(wanted + "\n")
 
 
+def running_as_root() -> bool:
+    """True for the root user (containers and cloud VMs often run as root)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_command(python: str, extra: list[str]) -> list[str]:
+    """The command that serves the course in JupyterLab, opening lesson 00.
+
+    Jupyter refuses to start as root unless told `--allow-root`; it is added only then.
+    """
+    command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
+               "--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb"]
+    if running_as_root():
+        command.append("--allow-root")
+    return command + extra
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test"):
         print(__doc__)
@@ -93,9 +111,11 @@ def main() -> int:
     install()
     python = str(venv_python())
     if sys.argv[1] == "lab":
+        if running_as_root():
+            say("running as root (as in many containers and cloud VMs): "
+                "starting JupyterLab with --allow-root")
         say("opening JupyterLab at lesson 00 (stop it with Ctrl+C)")
-        command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
-                   "--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb", *sys.argv[2:]]
+        command = lab_command(python, sys.argv[2:])
     else:
         say("running the test suite: python -m pytest " + " ".join(sys.argv[2:]))
         command = [python, "-m", "pytest", *sys.argv[2:]]
