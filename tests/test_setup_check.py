@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from dicomview import setup_check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +65,39 @@ def test_verdict_lists_every_problem_with_its_fix():
         "2 problem(s) to fix before the course works:\n"
         "  - a is missing\n    fix: fix a\n  - b is old\n    fix: fix b"
     )
+
+
+def test_pins_follow_environment_markers(tmp_path):
+    """The lock has lines for other Pythons and platforms: only those that apply count."""
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(
+        "numpy==2.4.6\n    # via matplotlib\n"
+        "pywinpty==3.1.2 ; os_name == 'nt'\n"
+        "contourpy==1.3.3 ; python_full_version < '3.0'\n"
+        "contourpy==1.4.0 ; python_full_version >= '3.0'\n"
+        "-r other.in\n"
+    )
+    pins = setup_check.read_pins(lock)
+    expected = {"numpy": "2.4.6", "contourpy": "1.4.0"}
+    if setup_check.sys.platform == "win32":
+        expected["pywinpty"] = "3.1.2"
+    assert pins == expected
+
+
+def test_the_verdict_checks_the_whole_lock_the_table_shows_the_course_packages():
+    def canonical(pins):
+        return {canonicalize_name(name): version for name, version in pins.items()}
+
+    whole = canonical(setup_check.read_pins(ROOT / "binder" / "requirements.txt"))
+    direct = canonical(setup_check.direct_pins(ROOT))
+    assert {"pydicom", "matplotlib", "ipywidgets", "python-gdcm", "pyjpegls"} <= set(direct)
+    assert len(direct) < 25 < len(whole)
+    assert {name: whole[name] for name in direct} == direct
+
+
+def test_decoder_table_has_a_decoder_for_every_common_syntax():
+    table = setup_check.decoder_table()
+    assert len(table.splitlines()) == len(setup_check.COMMON_COMPRESSED)
+    assert "none" not in table
+    assert "JPEG-LS Lossless       1.2.840.10008.1.2.4.80   gdcm, pyjpegls" in table
+    assert "(8-bit only; 12-bit needs pylibjpeg-libjpeg)" in table

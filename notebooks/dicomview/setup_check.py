@@ -1,11 +1,13 @@
 """Check that this Python has what the course needs, and say how to fix what it lacks.
 
 Lesson 00 runs ``check_setup()``; the tests run it too. It compares the installed
-packages with the course's exact pins (``binder/requirements.txt``: the pins of
-``requirements.txt`` without the test tools, so that it also holds on Binder), checks that the JupyterLab widget
-front end matches ipywidgets (the usual reason a slider does not display), and checks the
-bundled sample files against ``data/manifest.json``. Every problem comes with the command
-that fixes it.
+packages with the course's lock, ``binder/requirements.txt``: every package pinned,
+transitive included, without the test tools, so that it also holds on Binder (the lock's
+environment markers pick the lines for this Python and platform). It checks that the
+JupyterLab widget front end matches ipywidgets (the usual reason a slider does not
+display), and the bundled sample files against ``data/manifest.json``. Every problem comes
+with the command that fixes it. ``direct_pins`` gives the short list a learner reads: the
+course's own packages, from ``binder/requirements.in``.
 """
 
 from __future__ import annotations
@@ -32,14 +34,26 @@ class Problem:
 
 
 def read_pins(requirements: Path) -> dict[str, str]:
-    """The ``name==version`` pins of a requirements file, by package name."""
+    """The ``name==version`` pins of a requirements file that apply here, by package name.
+
+    Lines whose environment marker excludes this Python or platform (``; python_full_version
+    < '3.12'``, ``; sys_platform == 'win32'`` …) are left out; ``-r`` lines are not followed.
+    """
     pins = {}
     for line in requirements.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            pins[name.strip()] = version.strip()
+        if not line or line.startswith("-"):
+            continue
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate():
+            (spec,) = requirement.specifier
+            pins[requirement.name] = spec.version
     return pins
+
+
+def direct_pins(root: Path) -> dict[str, str]:
+    """The course's own packages (``binder/requirements.in``), not what they depend on."""
+    return read_pins(root / "binder" / "requirements.in")
 
 
 def installed_version(name: str) -> str | None:
@@ -106,6 +120,42 @@ def check_samples(data: Path) -> list[Problem]:
                 f"data/{entry['file']} has changed: its sha256 is not the manifest's "
                 f"{entry['sha256'][:12]}…", f"git checkout -- data/{entry['file']}"))
     return problems
+
+
+# The compressed transfer syntaxes learners commonly meet, with short names (PS3.5 §8.2,
+# §10 and Annex A; pydicom.uid has the full names).
+COMMON_COMPRESSED = {
+    "1.2.840.10008.1.2.5": "RLE Lossless",
+    "1.2.840.10008.1.2.4.50": "JPEG Baseline",
+    "1.2.840.10008.1.2.4.51": "JPEG Extended",
+    "1.2.840.10008.1.2.4.57": "JPEG Lossless",
+    "1.2.840.10008.1.2.4.70": "JPEG Lossless SV1",
+    "1.2.840.10008.1.2.4.80": "JPEG-LS Lossless",
+    "1.2.840.10008.1.2.4.81": "JPEG-LS Near-Lossless",
+    "1.2.840.10008.1.2.4.90": "JPEG 2000 Lossless",
+    "1.2.840.10008.1.2.4.91": "JPEG 2000",
+    "1.2.840.10008.1.2.4.201": "HTJ2K Lossless",
+    "1.2.840.10008.1.2.4.202": "HTJ2K Lossless RPCL",
+    "1.2.840.10008.1.2.4.203": "HTJ2K",
+}
+# Pillow and GDCM claim JPEG Extended, but decode only its 8-bit form (README, "Licences
+# of the software"); 12-bit needs pylibjpeg-libjpeg, which pydicom lists as "pylibjpeg".
+_EIGHT_BIT_ONLY = {"1.2.840.10008.1.2.4.51": "pylibjpeg"}
+
+
+def decoder_table() -> str:
+    """Which pydicom plugins can decode each common compressed transfer syntax here."""
+    from pydicom.pixels import get_decoder
+    from pydicom.uid import UID
+
+    lines = []
+    for uid, name in COMMON_COMPRESSED.items():
+        plugins = get_decoder(UID(uid)).available_plugins
+        found = ", ".join(plugins) if plugins else "none: cannot decode"
+        if uid in _EIGHT_BIT_ONLY and plugins and _EIGHT_BIT_ONLY[uid] not in plugins:
+            found += " (8-bit only; 12-bit needs pylibjpeg-libjpeg)"
+        lines.append(f"{name:<22} {uid:<24} {found}")
+    return "\n".join(lines)
 
 
 def check_setup(root: Path) -> list[Problem]:
