@@ -3,6 +3,7 @@ synthetic datasets for the cases the bundled files do not have."""
 
 from __future__ import annotations
 
+import copy
 import json
 import tracemalloc
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
-from dicomview import apply_window, downsample, modality_values, to_display
+from dicomview import (apply_window, display_values, downsample, modality_values, padding_values,
+                       to_display, value_range)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())["files"]
@@ -311,3 +313,35 @@ def test_downsample_takes_block_means_into_a_contiguous_array():
 def test_apply_window_refuses_an_unknown_function():
     with pytest.raises(ValueError, match="unknown VOI LUT function 'linear'"):
         apply_window(np.zeros(3, np.float32), 0, 10, "linear")
+
+
+@pytest.mark.parametrize(("name", "max_size"), [("chest_cr.dcm", 768), ("dental_dx_phantom.dcm", 500),
+                                                ("head_ct.dcm", 768), ("head_ct.dcm", 200)])
+def test_display_values_equal_shrinking_the_full_image(name, max_size):
+    ds = pydicom.dcmread(DATA / name)
+    expected = downsample(modality_values(ds), max_size)
+    np.testing.assert_array_equal(display_values(ds, max_size), expected)
+
+
+def test_padding_is_left_out_of_the_full_range():
+    ct = pydicom.dcmread(DATA / "head_ct.dcm")
+    stored = ct.pixel_array
+    # Lossy (Lossy Image Compression 01) smeared the padding value -2000 into a band: the
+    # values below it reach -2971, so the band reaches as far above it.
+    assert padding_values(ct) == (-2000, -2000)
+    assert padding_values(ct, stored) == (-2971, -1029)
+    assert value_range(ct) == (-2052.0, 1812.0)
+    exact = copy.deepcopy(ct)
+    exact.LossyImageCompression = "00"
+    low, _ = value_range(exact)
+    assert low == stored[stored != -2000].min() - 1024  # only the value itself is padding
+    assert value_range(pydicom.dcmread(DATA / "dental_dx_phantom.dcm")) == (132.0, 3844.0)
+
+
+def test_to_display_falls_back_to_the_range_without_padding():
+    ct = pydicom.dcmread(DATA / "head_ct.dcm")
+    del ct.WindowCenter, ct.WindowWidth
+    shown = to_display(ct)
+    low, high = value_range(ct)
+    values = modality_values(ct)
+    assert shown[values <= low].max() == 0 and shown[values >= high].min() == 255

@@ -15,6 +15,7 @@ _EXPORTS = {
     "padding_values": "pipeline",
     "apply_window": "pipeline",
     "downsample": "pipeline",
+    "display_values": "pipeline",
     "WindowingViewer": "viewer",
 }
 

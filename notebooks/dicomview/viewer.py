@@ -27,8 +27,7 @@ from .pipeline import (
     apply_window,
     check_window,
     dataset_name,
-    downsample,
-    modality_values,
+    display_values,
     number_of_frames,
     padding_values,
     value_range,
@@ -84,9 +83,9 @@ class WindowingViewer(widgets.VBox):
         # The image's own range: padding (PS3.3 C.7.5.1.1.2) is not part of it.
         low, high = value_range(ds, frame)
 
-        # Display size, once; then buffers that every update reuses. The full-size float32
-        # values are a temporary, freed when __init__ returns.
-        self._values = downsample(modality_values(ds, frame), max_size)
+        # Display size, once (a band of rows at a time: no full-size float copy); then
+        # buffers that every update reuses.
+        self._values = display_values(ds, max_size, frame)
         self._pixels = np.empty(self._values.shape, dtype=np.uint8)
         self._scratch = np.empty(self._values.shape, dtype=np.float32)
 
