@@ -2,9 +2,12 @@
 
 nbval proves the kernel side. This test proves what a learner sees: Debian's Chromium,
 driven by Playwright, opens each lesson in JupyterLab, runs it from the menu, and checks
-that no cell failed and that every widget displayed. Lesson 00's test slider must answer,
-and lesson 05's windowing viewers must redraw when their sliders move under the keyboard.
-How long a key press takes to reach the screen is measured and reported, not asserted.
+that no cell failed and that every widget displayed. Lesson 00's test slider must answer.
+In every lesson, opened as a learner opens it, the exercise solutions must show neither
+their code nor their outputs. Lesson 05's windowing viewers must fit a 1280 x 720 screen,
+keep the chosen window in their drop-down (also once the browser's sliders have sent
+their values back), and move the window visibly with one arrow key press. How long a key
+press takes to reach the screen is measured and reported, not asserted.
 
 One server serves all lessons from a temporary copy of the repository, so a run never
 rewrites the committed notebooks. Screenshots and the latency figures go to
@@ -98,6 +101,39 @@ def test_lesson_runs_clean(lab: LabServer, tab: Page, lesson: str, record_proper
     run_lesson(tab, lab, lesson, record_property)
 
 
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_solutions_are_collapsed_when_a_lesson_opens(lab: LabServer, tab: Page, lesson: str) -> None:
+    """Opened, not run: each solution shows neither its code nor its outputs.
+
+    JupyterLab draws a collapsed cell as a placeholder that still shows the source's first
+    line, so that line must give nothing away (a comment such as `# Solution`); collapsed
+    outputs leave the cell's output wrapper hidden. (Running a cell shows its outputs
+    again; this is what a learner sees on opening the lesson.)
+    """
+    tab.goto(lab.lab_url(f"notebooks/{lesson}"))
+    expect(tab.locator("#jp-main-statusbar").get_by_text("(ipykernel) | Idle")).to_be_visible(
+        timeout=60_000)
+    cells = tab.evaluate(f"() => {CELLS_JS}")
+    expect(tab.locator(".jp-Notebook .jp-Cell")).to_have_count(len(cells))
+    dom_cells = tab.locator(".jp-Notebook .jp-Cell")
+    solutions = [n for n, cell in enumerate(cells) if "solution" in cell["metadata"].get("tags", [])]
+    if lesson != SETUP_LESSON:
+        assert solutions, f"{lesson}: no cell tagged solution"
+    for number in solutions:
+        cell = dom_cells.nth(number)
+        cell.scroll_into_view_if_needed()
+        where = f"{lesson}, cell {number}"
+        placeholder = cell.locator(".jp-InputPlaceholder")
+        expect(placeholder, f"{where}: source not collapsed").to_be_visible()
+        expect(cell.locator(".jp-InputArea"), f"{where}: source on screen").to_have_count(0)
+        shown = placeholder.locator(".jp-PlaceholderText").inner_text().strip()
+        assert shown.startswith("#"), (
+            f"{where}: the collapsed solution shows its first line {shown!r}; start the "
+            "solution with a comment line such as '# Solution'")
+        if cells[number]["outputs"]:
+            expect(cell.locator(".jp-Cell-outputWrapper"), f"{where}: outputs on screen").to_be_hidden()
+
+
 def test_setup_lesson_test_slider_answers(lab: LabServer, tab: Page, record_property) -> None:
     run_lesson(tab, lab, SETUP_LESSON, record_property)
     cell = tab.locator(".jp-Cell").filter(has=tab.locator(".widget-slider")).first
@@ -111,7 +147,7 @@ def test_setup_lesson_test_slider_answers(lab: LabServer, tab: Page, record_prop
     expect(answer).not_to_have_text(before)
 
 
-def test_windowing_viewers_follow_keyboard(lab: LabServer, tab: Page, record_property) -> None:
+def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
     run_lesson(tab, lab, WINDOWING_LESSON, record_property)
     # A WindowingViewer: a box holding an ipywidgets.Image and center and width sliders
     # (the naive `interact` box has such sliders and a Matplotlib <img>, but no widget image).
@@ -119,13 +155,17 @@ def test_windowing_viewers_follow_keyboard(lab: LabServer, tab: Page, record_pro
         has=slider_labelled(tab, "center")).filter(has=slider_labelled(tab, "width"))
     expect(viewers.first, "no WindowingViewer on the page").to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
+    check_viewers_fit(tab, viewers, record_property)
+    check_dropdown_keeps_the_window(tab, viewers)
     latencies_ms: dict[str, list[float]] = {}
 
     for number, viewer in enumerate(viewers.all(), start=1):
         picture = viewer.locator("img.widget-image").first
         title = viewer.evaluate(HEADING_ABOVE_JS) or f"viewer {number}"
+        viewer.scroll_into_view_if_needed()
         picture.evaluate("img => img.decode()")  # the first picture is there before we start
         before = picture.screenshot(path=ARTIFACTS / f"05_viewer{number}_before.png")
+        check_one_key_press_is_visible(tab, viewer, title)
 
         watch_picture(viewer)
         latencies_ms[title] = [
@@ -143,6 +183,132 @@ def test_windowing_viewers_follow_keyboard(lab: LabServer, tab: Page, record_pro
                     describe(latencies_ms["all viewers"]))
     figures = {title: latency_figures(each) for title, each in latencies_ms.items()}
     (ARTIFACTS / "05_windowing_latency.json").write_text(json.dumps(figures, indent=1))
+
+
+# --- Lesson 05's viewers ---------------------------------------------------------------
+
+PROJECTOR = {"width": 1280, "height": 720}
+LAPTOP = {"width": 1400, "height": 900}
+# Time for a window set by the kernel to reach the browser, the browser's slider to send
+# its snapped value back, and the kernel to answer (the exact PNG follows 0.3 s after a move).
+ROUND_TRIP_MS = 1000
+
+
+def check_viewers_fit(page: Page, viewers: Locator, record_property: Callable) -> None:
+    """Each viewer fits a 1280 x 720 screen; screenshots at 1280 x 720 and 1400 x 900.
+
+    The viewer's box must fit the viewport, and also the notebook's own area under
+    JupyterLab's menu, tabs and toolbar (with the file browser open, as it opens), so
+    that the image and its sliders are on screen together.
+    """
+    for size in (PROJECTOR, LAPTOP):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(500)  # JupyterLab lays itself out again
+        panel = page.locator(".jp-NotebookPanel:visible .jp-WindowedPanel-outer, "
+                             ".jp-NotebookPanel:visible .jp-Notebook").first.bounding_box()
+        for number, viewer in enumerate(viewers.all(), start=1):
+            viewer.scroll_into_view_if_needed()
+            box = viewer.bounding_box()
+            page.screenshot(path=ARTIFACTS / f"05_viewer{number}_{size['width']}x{size['height']}.png")
+            if size is PROJECTOR:
+                fits = f"{box['width']:.0f} x {box['height']:.0f} px"
+                record_property(f"05 viewer {number} at 1280 x 720", fits)
+                assert box["width"] <= size["width"] and box["height"] <= size["height"], (
+                    f"viewer {number} is {fits}: larger than a 1280 x 720 screen")
+                assert box["height"] <= panel["height"] and box["width"] <= panel["width"], (
+                    f"viewer {number} is {fits}: larger than the notebook's area "
+                    f"({panel['width']:.0f} x {panel['height']:.0f} px) at 1280 x 720")
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    page.wait_for_timeout(500)
+
+
+def selected_window(viewer: Locator) -> str:
+    """The text the viewer's drop-down shows ('' when blank)."""
+    return viewer.locator(".widget-dropdown select").evaluate(
+        "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text").replace("\xa0", " ")
+
+
+def wait_for_center(page: Page, viewer: Locator, value: float) -> None:
+    """Wait until the center slider's handle stands at `value` (within rounding)."""
+    handle = slider_labelled(viewer, "center").locator(".noUi-handle").element_handle()
+    page.wait_for_function("([h, v]) => Math.abs(parseFloat(h.getAttribute('aria-valuenow')) - v) < 1e-6",
+                           arg=[handle, value], timeout=10_000)
+    page.wait_for_timeout(ROUND_TRIP_MS)  # the snapped value goes back to the kernel
+
+
+def check_dropdown_keeps_the_window(page: Page, viewers: Locator) -> None:
+    """The head CT's drop-down names the window on screen: at start, after choosing a
+    preset and after reset, also once the sliders have sent their values back."""
+    viewer = viewers.filter(has=page.locator("option", has_text="preset: subdural")).first
+    viewer.scroll_into_view_if_needed()
+    page.wait_for_timeout(ROUND_TRIP_MS)
+    assert selected_window(viewer) == "preset: subdural (C 75, W 215)", "blank at start"
+
+    viewer.locator(".widget-dropdown select").select_option(label="preset: bone (C 400, W 1800)")
+    wait_for_center(page, viewer, 400)
+    assert selected_window(viewer) == "preset: bone (C 400, W 1800)", "blank after choosing"
+
+    viewer.get_by_role("button", name="reset").click()
+    wait_for_center(page, viewer, 40)
+    assert selected_window(viewer) == "file: window 1 (C 40, W 100)", "blank after reset"
+    expect(viewer.locator(".widget-label").filter(has_text="C 40 W 100")).to_be_visible()
+
+
+# A picture's grey values (the red channel of the decoded <img>), kept in the page.
+GREYS_JS = """img => {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    const greys = new Uint8Array(rgba.length / 4);
+    for (let i = 0; i < greys.length; i++) greys[i] = rgba[4 * i];
+    return greys;
+}"""
+CHANGED_SHARE_JS = f"""img => {{
+    const now = ({GREYS_JS})(img);
+    const before = img.greysBefore;
+    if (!before || before.length !== now.length) return 1;
+    let changed = 0;
+    for (let i = 0; i < now.length; i++) if (Math.abs(now[i] - before[i]) >= 2) changed++;
+    return changed / now.length;
+}}"""
+# A visible change: at least 5 % of the picture (a patch of 150 x 150 pixels on the chest
+# CR) moves by 2 grey levels or more, comparing the exact PNGs at rest (no JPEG noise).
+# One step now moves 10-57 % of the pixels of the lesson's three viewers so; the old
+# steps of 1 moved 0-2.5 %.
+VISIBLE_SHARE = 0.05
+
+
+def slider_state(slider: Locator) -> tuple[float, float]:
+    """A slider's value and step, as the browser's slider holds them."""
+    return slider.locator(".noUi-handle").evaluate("""h => [
+        parseFloat(h.getAttribute('aria-valuenow')),
+        h.closest('.noUi-target').noUiSlider.options.step]""")
+
+
+def check_one_key_press_is_visible(page: Page, viewer: Locator, title: str) -> None:
+    """One arrow key press on each slider moves it by a step; on center, visibly."""
+    picture = viewer.locator("img.widget-image").first
+    for label in ("center", "width"):
+        slider = slider_labelled(viewer, label)
+        handle = slider.locator(".noUi-handle")
+        page.wait_for_timeout(ROUND_TRIP_MS)  # the exact PNG is on screen
+        picture.evaluate(f"img => {{ img.greysBefore = ({GREYS_JS})(img); }}")
+        value, step = slider_state(slider)
+        now, low, high = (float(handle.get_attribute(name))
+                          for name in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+        handle.focus()
+        page.keyboard.press("ArrowLeft" if now - low > high - now else "ArrowRight")
+        page.wait_for_timeout(ROUND_TRIP_MS)
+        moved = abs(slider_state(slider)[0] - value)
+        assert moved >= step * (1 - 1e-9), f"{title}: one key press moved {label} by {moved}, step {step}"
+        if label == "center":
+            share = picture.evaluate(CHANGED_SHARE_JS)
+            assert share >= VISIBLE_SHARE, (
+                f"{title}: one key press on center changed {share:.1%} of the picture by "
+                f"2 grey levels or more (at least {VISIBLE_SHARE:.0%} wanted)")
 
 
 # --- Driving JupyterLab --------------------------------------------------------------

@@ -42,7 +42,7 @@ JPEG_QUALITY = 85
 # the whole viewer fits a 1280 x 720 screen (a projector) inside JupyterLab.
 SHOWN_HEIGHT = 440
 SHOWN_WIDTH = 520
-CONTROLS_WIDTH = "320px"
+CONTROLS_WIDTH = "300px"
 # A key press moves a slider by one step: about 1/200 of the range of the values.
 STEPS_PER_RANGE = 200
 
@@ -109,7 +109,7 @@ class WindowingViewer(widgets.VBox):
         step = nice_step(high - low)
         decimals = max(0, -math.floor(math.log10(step)))
         readout = f".{decimals}f"
-        slider_style = {"description_width": "48px"}
+        slider_style = {"description_width": "56px"}
 
         self.image = widgets.Image(format="png", layout=widgets.Layout(
             max_height=f"{SHOWN_HEIGHT}px", max_width=f"{SHOWN_WIDTH}px",
