@@ -127,6 +127,10 @@ def test_lesson_anatomy(notebook):
     assert any("## Key points" in m for m in markdown), f"{path.name}: no '## Key points'"
     solutions = [c for c in code_cells(nb) if "solution" in tags(c)]
     for cell in solutions:
+        assert source(cell).startswith("# Solution"), (
+            f"{path.name}: a collapsed cell still shows its first line; start the solution "
+            f"with '# Solution', not with code:\n{source(cell)[:120]}"
+        )
         collapsed = cell["metadata"].get("jupyter", {})
         assert collapsed.get("source_hidden") and collapsed.get("outputs_hidden"), (
             f"{path.name}: a solution cell shows its source or outputs when the lesson "

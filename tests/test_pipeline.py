@@ -22,7 +22,7 @@ MANIFEST = json.loads((DATA / "manifest.json").read_text())["files"]
 # The bundled files that are bad input on purpose, and the error each one gives.
 BAD_FILES = {
     "mr_small_truncated.dcm": (ValueError, "less than expected"),
-    "mr_small_jpeg_ls.dcm": (RuntimeError, "pip install pyjpegls"),
+    "nm_jpeg_extended_12bit.dcm": (RuntimeError, "pylibjpeg-libjpeg"),
     "ct_small_no_preamble.dcm": (ValueError, "TransferSyntaxUID"),
 }
 GOOD_FILES = [entry["file"] for entry in MANIFEST if entry["file"] not in BAD_FILES]
@@ -245,8 +245,9 @@ def test_colour_image():
 
 
 def test_missing_decoder_names_the_package():
-    with pytest.raises(RuntimeError, match="JPEG-LS.*no decoder.*pip install pyjpegls"):
-        to_display(read("mr_small_jpeg_ls.dcm"))
+    """12-bit JPEG Extended: Pillow and GDCM are installed but decode only 8 bits."""
+    with pytest.raises(RuntimeError, match="12 bits per sample.*pylibjpeg-libjpeg.*GPL-3.0.*restart the kernel"):
+        to_display(read("nm_jpeg_extended_12bit.dcm"))
 
 
 @pytest.mark.parametrize("width", [0, -5])
