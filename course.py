@@ -26,6 +26,12 @@ REQUIREMENTS = ROOT / "requirements.txt"
 STAMP = VENV / "course-requirements.sha256"   # the requirements last installed here
 PREFERRED = ["python3.12", "python3.13", "python3.11", "python3", "python"]
 MINIMUM = (3, 11)
+# glibc hands freed memory back to the system only above a threshold that it raises each
+# time a program frees a large array, so a lesson's kernel keeps tens of MB it no longer
+# uses. A fixed threshold keeps it near what it really holds (lesson 05 keeps about 185 MB
+# instead of about 205; benchmarks/kernel_memory.py). Binder's binder/start sets the same;
+# C libraries other than glibc (macOS, Windows) ignore it.
+KERNEL_MEMORY_ENV = {"MALLOC_TRIM_THRESHOLD_": "1048576"}
 
 
 def say(message: str) -> None:
@@ -119,7 +125,7 @@ def main() -> int:
     else:
         say("running the test suite: python -m pytest " + " ".join(sys.argv[2:]))
         command = [python, "-m", "pytest", *sys.argv[2:]]
-    return subprocess.run(command, cwd=ROOT).returncode
+    return subprocess.run(command, cwd=ROOT, env={**os.environ, **KERNEL_MEMORY_ENV}).returncode
 
 
 if __name__ == "__main__":

@@ -23,16 +23,24 @@ and one that imports what the lessons import (pydicom, numpy, matplotlib.pyplot 
 the inline backend, ipywidgets). The budget (DESIGN.md, issue 8) is peak <= 300 MB and
 kept <= 200 MB per lesson: Binder guarantees 1 GB for everything a learner has open.
 MB here are MiB (2**20 bytes). It measures and prints; it asserts nothing (exit 0).
-Linux only (/proc). Run from the repository root:
+Linux only (/proc).
+
+Kernels run with the memory setting that `python3 course.py lab` and Binder's
+binder/start give them (course.py's KERNEL_MEMORY_ENV: glibc then returns freed memory
+to the system); `--glibc-defaults` measures without it, as a plain `jupyter lab` runs
+kernels. Run from the repository root:
 
     .venv/bin/python benchmarks/kernel_memory.py                     # every lesson
     .venv/bin/python benchmarks/kernel_memory.py notebooks/04_plotting.ipynb
+    .venv/bin/python benchmarks/kernel_memory.py --glibc-defaults
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -92,17 +100,32 @@ def row(name: str, peak: float, kept: float, maxrss: float, seconds: float, judg
     return f"{name:<30} {peak:>7.0f} {kept:>7.0f} {maxrss:>9.0f} {seconds:>7.0f}   {verdict}"
 
 
+def course_memory_env() -> dict[str, str]:
+    """The environment course.py gives the kernels it starts (KERNEL_MEMORY_ENV)."""
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    return course.KERNEL_MEMORY_ENV
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="lessons to measure (default: every notebooks/NN_*.ipynb)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare kernels")
+    parser.add_argument("--glibc-defaults", action="store_true",
+                        help="run kernels without course.py's memory setting")
     args = parser.parse_args()
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    setting = {} if args.glibc_defaults else course_memory_env()
+    os.environ.update(setting)  # kernels inherit this process's environment
 
     print(f"Python {platform.python_version()}, pydicom {version('pydicom')}, "
           f"matplotlib {version('matplotlib')}, numpy {version('numpy')}; MB = MiB; "
           f"budget: peak <= {PEAK_BUDGET_MB} MB, kept <= {KEPT_BUDGET_MB} MB")
+    print("kernel environment: " + (" ".join(f"{k}={v}" for k, v in setting.items())
+                                    + " (as course.py lab and Binder start kernels)"
+                                    if setting else "glibc defaults (as a plain jupyter lab)"))
     print("peak = VmHWM, kept = VmRSS after gc.collect(), ru_maxrss = getrusage (inherits the "
           "parent's size; see the docstring)")
     print(f"{'lesson':<30} {'peak MB':>7} {'kept MB':>7} {'ru_maxrss':>9} {'seconds':>7}   "

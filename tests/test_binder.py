@@ -26,9 +26,10 @@ def test_binder_python_is_the_course_python():
 
 def test_no_other_binder_configuration():
     """repo2docker reads only binder/ when it exists; a Dockerfile or environment.yml would win.
-    requirements.in is the source of the lock; repo2docker does not read it."""
+    requirements.in is the source of the lock; repo2docker does not read it. start runs
+    before JupyterLab."""
     assert sorted(p.name for p in BINDER.iterdir()) == ["requirements.in", "requirements.txt",
-                                                        "runtime.txt"]
+                                                        "runtime.txt", "start"]
     assert not (ROOT / ".binder").exists()
 
 
@@ -38,3 +39,17 @@ def test_readme_launch_link_opens_a_notebook_that_exists():
     assert links, "README.md has no Binder launch link with urlpath=lab/tree/…"
     for target in links:
         assert (ROOT / target).is_file(), f"the Binder link opens {target}, which does not exist"
+
+
+def test_binder_start_sets_what_course_py_sets_and_hands_over():
+    """Binder's kernels get the same memory setting as `python3 course.py lab` gives."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    start = BINDER / "start"
+    text = start.read_text()
+    assert start.stat().st_mode & 0o111, "binder/start must be executable"
+    assert text.startswith("#!/bin/bash\n") and text.rstrip().endswith('exec "$@"')
+    for name, value in course.KERNEL_MEMORY_ENV.items():
+        assert f"export {name}={value}\n" in text
