@@ -137,6 +137,14 @@ def test_lesson_anatomy(notebook):
             f"opens (needs jupyter.source_hidden and jupyter.outputs_hidden):\n"
             f"{source(cell)[:120]}"
         )
+    cells = nb["cells"]
+    for n, cell in enumerate(cells[:-1]):
+        after = cells[n + 1]
+        if "solution" in tags(cell) and after["cell_type"] == "markdown":
+            assert source(after).lstrip().startswith(("#", "<details>")), (
+                f"{path.name}: the text after a solution gives the answer away; put its "
+                f"discussion in <details>…</details>:\n{source(after)[:120]}"
+            )
     if path.name != "00_setup.ipynb":
         assert len(solutions) >= 2, f"{path.name}: fewer than two exercises with solutions"
     later = [p for p in NOTEBOOKS if p.name > path.name]
