@@ -1,10 +1,11 @@
-"""Tests of dicomview.viewer.WindowingViewer, driven as the browser would drive it."""
+"""Tests of dicomview's WindowingViewer and VolumeViewer, driven as the browser would drive them."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pydicom
@@ -13,8 +14,11 @@ from PIL import Image
 from pydicom.dataset import Dataset
 
 import dicomview.viewer
-from dicomview import PRESETS, WindowingViewer, downsample, to_display, value_range
+from dicomview import (
+    PRESETS, VolumeViewer, Window, WindowingViewer, apply_window, downsample, to_display, value_range,
+)
 from dicomview.viewer import SHOWN_HEIGHT, SHOWN_WIDTH, nice_step
+from dicomview.volume_viewer import PLANES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -215,3 +219,113 @@ def test_a_colour_image_is_refused():
     ds.set_pixel_data(np.zeros((4, 4, 3), dtype=np.uint8), "RGB", 8)
     with pytest.raises(ValueError, match="colour image"):
         WindowingViewer(ds)
+
+
+# --- VolumeViewer: a slice slider beside the window sliders ------------------------------
+
+
+@pytest.fixture(scope="module")
+def volume() -> SimpleNamespace:
+    """A Volume-like object: 40 slices of 300 x 300 in HU, each slice's disc a different size
+    (so that every slice differs from its neighbours), with noise of a few HU."""
+    slices, size = 40, 300
+    rows, columns = np.mgrid[:size, :size]
+    radius = np.hypot(rows - size / 2, columns - size / 2)
+    values = np.full((slices, size, size), -1000, dtype=np.float32)
+    noise = np.random.default_rng(0).normal(0, 3, (slices, size, size)).astype(np.float32)
+    for index in range(slices):
+        values[index][radius < 60 + 2 * index] = 30
+        values[index][radius < 40 + index] = 60
+    values += noise
+    return SimpleNamespace(values=values, spacing=(2.5, 0.5, 0.5), description="test volume",
+                           series_uid="1.2.3")
+
+
+def test_volume_viewer_starts_on_the_middle_slice_with_the_series_window(volume):
+    viewer = VolumeViewer(volume, windows=[Window(center=40, width=80, name="BRAIN")])
+    assert (viewer.slice.min, viewer.slice.max, viewer.slice.value) == (0, 39, 20)
+    assert (viewer.center.value, viewer.width.value) == (40, 80)
+    assert viewer.image.format == "png"
+    expected = to_display_values(volume.values[20], 40, 80)
+    np.testing.assert_array_equal(shown(viewer), expected)
+    assert viewer.status.value.startswith("axial slice 21 of 40 \u00b7 C 40 W 80")
+    assert repr(viewer) == "VolumeViewer(test volume, 40 slices, axial 21 of 40, 300 x 300 shown, C 40 W 80)"
+    labels = [label for label, _ in viewer.choice.options]
+    assert labels[0] == "file: BRAIN (C 40, W 80)" and "preset: subdural (C 75, W 215)" in labels
+
+
+def to_display_values(values: np.ndarray, center: float, width: float) -> np.ndarray:
+    """What the viewer shows for display-size `values` and a LINEAR window."""
+    return apply_window(np.ascontiguousarray(values, dtype=np.float32), center, width)
+
+
+def test_the_slice_slider_moves_the_picture_and_keeps_the_window(volume):
+    viewer = VolumeViewer(volume)
+    viewer.choice.value = PRESETS["subdural"]
+    viewer.refresh()
+    before = shown(viewer).astype(int)
+    viewer.slice.value += 1  # what an arrow key sends: one slice
+    assert viewer.image.format == "jpeg"  # the fast preview; the exact PNG follows at rest
+    viewer.refresh()
+    after = shown(viewer).astype(int)
+    # A change a learner sees: over 2 grey levels on average.
+    assert np.abs(after - before).mean() > 2
+    np.testing.assert_array_equal(after, to_display_values(volume.values[21], 75, 215))
+    assert viewer.choice.label == "preset: subdural (C 75, W 215)"  # the preset is kept
+    assert (viewer.window.center, viewer.window.width) == (75, 215)
+    viewer.show_slice(0)
+    assert viewer.status.value.startswith("axial slice 1 of 40")
+
+
+def test_the_slice_slider_follows_the_keyboard_one_slice_per_press(volume):
+    viewer = VolumeViewer(volume)
+    assert viewer.slice.step == 1 and viewer.slice.continuous_update
+
+
+def test_volumes_are_shrunk_to_display_size_once(volume):
+    viewer = VolumeViewer(volume, max_size=128)
+    assert viewer._volume.shape == (40, 100, 100)  # 300 / 3
+    assert shown(viewer).shape == (100, 100)
+    viewer.slice.value = 5
+    assert shown(viewer).shape == (100, 100)
+
+
+def test_a_float32_volume_that_fits_is_not_copied(volume):
+    viewer = VolumeViewer(volume)
+    assert np.shares_memory(viewer._volume, volume.values)
+
+
+@pytest.mark.parametrize("plane", ["coronal", "sagittal"])
+def test_coronal_and_sagittal_planes_have_the_aspect_of_the_spacing(volume, plane):
+    viewer = VolumeViewer(volume)
+    viewer.plane.value = plane
+    rows, columns = shown(viewer).shape
+    # 39 steps of 2.5 mm shown at 0.5 mm per pixel: 196 rows; 300 columns of 0.5 mm
+    assert (rows, columns) == (196, 300)
+    assert (viewer.slice.max, viewer.slice.value) == (299, 150)
+    # The top row is the last slice, the bottom row the first.
+    cut = volume.values[:, 150, :] if plane == "coronal" else volume.values[:, :, 150]
+    np.testing.assert_allclose(viewer._values[0], cut[-1], atol=1e-3)
+    np.testing.assert_allclose(viewer._values[-1], cut[0], atol=1e-3)
+    before = shown(viewer).astype(int)
+    viewer.slice.value += 1
+    viewer.refresh()
+    assert shown(viewer).shape == (rows, columns)
+    assert not np.array_equal(shown(viewer), before)
+    viewer.plane.value = "axial"
+    assert shown(viewer).shape == (300, 300) and viewer.slice.max == 39
+
+
+def test_the_volume_viewer_fits_a_projector(volume):
+    viewer = VolumeViewer(volume)
+    layout = viewer.image.layout
+    assert (layout.max_height, layout.max_width) == (f"{SHOWN_HEIGHT}px", f"{SHOWN_WIDTH}px")
+    assert layout.height == f"{SHOWN_HEIGHT}px" and layout.object_fit == "contain"
+    assert set(PLANES) == set(viewer.plane.options)
+
+
+def test_bad_volumes_and_planes_are_refused(volume):
+    with pytest.raises(ValueError, match="three axes"):
+        VolumeViewer(SimpleNamespace(values=np.zeros((4, 4)), spacing=(1, 1, 1)))
+    with pytest.raises(ValueError, match="plane must be one of"):
+        VolumeViewer(volume, plane="oblique")

@@ -17,6 +17,7 @@ _EXPORTS = {
     "downsample": "pipeline",
     "display_values": "pipeline",
     "WindowingViewer": "viewer",
+    "VolumeViewer": "volume_viewer",
 }
 
 __all__ = list(_EXPORTS)

@@ -76,28 +76,43 @@ class WindowingViewer(widgets.VBox):
     def __init__(self, ds: Dataset, *, frame: int | None = None, max_size: int = 768):
         if frame is None and number_of_frames(ds) > 1:
             frame = 0
-        self._name = dataset_name(ds)
-        self._function = voi_function(ds)
-        self._invert = str(ds.PhotometricInterpretation).strip() == "MONOCHROME1"
-        self._unit = "HU" if ds.get("Modality") == "CT" else ""
         # The image's own range: padding (PS3.3 C.7.5.1.1.2) is not part of it.
         low, high = value_range(ds, frame)
+        self._build(
+            name=dataset_name(ds),
+            # Display size, once (a band of rows at a time: no full-size float copy).
+            values=display_values(ds, max_size, frame),
+            low=low, high=high, own=file_windows(ds),
+            function=voi_function(ds),
+            invert=str(ds.PhotometricInterpretation).strip() == "MONOCHROME1",
+            ct=ds.get("Modality") == "CT",
+            padded=padding_values(ds) is not None,
+        )
 
-        # Display size, once (a band of rows at a time: no full-size float copy); then
-        # buffers that every update reuses.
-        self._values = display_values(ds, max_size, frame)
-        self._pixels = np.empty(self._values.shape, dtype=np.uint8)
-        self._scratch = np.empty(self._values.shape, dtype=np.float32)
+    def _build(
+        self, *, name: str, values: np.ndarray, low: float, high: float, own: list[Window],
+        function: str = "LINEAR", invert: bool = False, ct: bool = False, padded: bool = False,
+        extra: tuple[widgets.Widget, ...] = (),
+    ) -> None:
+        """Lay out the picture and controls for display-size `values` (float32, 2-D).
 
-        padded = padding_values(ds) is not None
+        `low`/`high` is the range of the values, `own` the image's own windows (the first
+        is shown at start), `ct` adds the CT presets and the unit HU, and `extra` are
+        controls put above the window's (a subclass's slice slider, for instance).
+        """
+        self._name = name
+        self._function = function
+        self._invert = invert
+        self._unit = "HU" if ct else ""
+        self._set_values(values)
+
         full_range = Window(center=(low + high) / 2, width=max(high - low, 1.0), name="full range")
-        own = file_windows(ds)
         # The first window is the one to_display() uses by default (a VOI LUT Sequence
         # has no center/width, so a file with only that starts at the full range).
         self._initial = own[0] if own else full_range
         choices = [(f"file: {w.name or f'window {i + 1}'}", w) for i, w in enumerate(own)]
         choices.append(("full range, padding left out" if padded else "full range", full_range))
-        if ds.get("Modality") == "CT":
+        if ct:
             choices += [(f"preset: {name}", w) for name, w in PRESETS.items()]
         choices = [(f"{label} (C {_number(w.center)}, W {_number(w.width)})", w) for label, w in choices]
         windows = [w for _, w in choices]
@@ -132,7 +147,7 @@ class WindowingViewer(widgets.VBox):
                                     layout=widgets.Layout(width="auto"))
         self.status = widgets.Label(layout=widgets.Layout(width="auto"))
         controls = widgets.VBox(
-            [self.choice, self.reset, self.center, self.width],
+            [*extra, self.choice, self.reset, self.center, self.width],
             layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"),
         )
         super().__init__(
@@ -151,6 +166,13 @@ class WindowingViewer(widgets.VBox):
         self.reset.on_click(lambda _: self.set_window(self._initial.center, self._initial.width))
         self._move_sliders(self._center_value, self._width_value)
         self.refresh(exact=True)
+
+    def _set_values(self, values: np.ndarray) -> None:
+        """Show `values` (display size, float32) from now on; buffers made once per shape."""
+        self._values = values
+        if getattr(self, "_pixels", None) is None or self._pixels.shape != values.shape:
+            self._pixels = np.empty(values.shape, dtype=np.uint8)
+            self._scratch = np.empty(values.shape, dtype=np.float32)
 
     def __repr__(self) -> str:
         # What a page without a widget front end shows (GitHub, nbval), instead of the
