@@ -6,8 +6,10 @@ that no cell failed and that every widget displayed. Lesson 00's test slider mus
 In every lesson, opened as a learner opens it, the exercise solutions must show neither
 their code nor their outputs. Lesson 05's windowing viewers must fit a 1280 x 720 screen,
 keep the chosen window in their drop-down (also once the browser's sliders have sent
-their values back), and move the window visibly with one arrow key press. How long a key
-press takes to reach the screen is measured and reported, not asserted.
+their values back), and move the window visibly with one arrow key press. Lesson 06's
+volume viewer must fit likewise, move one slice visibly with one arrow key press and keep
+the chosen window while the slices change. How long a key press takes to reach the screen
+is measured and reported, not asserted.
 
 One server serves all lessons from a temporary copy of the repository, so a run never
 rewrites the committed notebooks. Screenshots and the latency figures go to
@@ -35,6 +37,9 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LESSONS = sorted(path.name for path in (REPO / "notebooks").glob("*.ipynb"))
 SETUP_LESSON = "00_setup.ipynb"
 WINDOWING_LESSON = "05_windowing.ipynb"
+VOLUME_LESSON = "06_series_and_volumes.ipynb"
+# Lessons whose own test below runs them (with the same checks as test_lesson_runs_clean).
+LESSONS_WITH_VIEWER_TESTS = (SETUP_LESSON, WINDOWING_LESSON, VOLUME_LESSON)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright adds --headless itself. The rest keep Chromium from calling home:
@@ -95,7 +100,7 @@ def tab(chromium: Browser, lab: LabServer) -> Iterator[Page]:
 
 
 @pytest.mark.parametrize(
-    "lesson", [name for name in LESSONS if name not in (SETUP_LESSON, WINDOWING_LESSON)]
+    "lesson", [name for name in LESSONS if name not in LESSONS_WITH_VIEWER_TESTS]
 )
 def test_lesson_runs_clean(lab: LabServer, tab: Page, lesson: str, record_property) -> None:
     run_lesson(tab, lab, lesson, record_property)
@@ -155,7 +160,7 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
         has=slider_labelled(tab, "center")).filter(has=slider_labelled(tab, "width"))
     expect(viewers.first, "no WindowingViewer on the page").to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
-    check_viewers_fit(tab, viewers, record_property)
+    check_viewers_fit(tab, viewers, record_property, "05")
     check_dropdown_keeps_the_window(tab, viewers)
     latencies_ms: dict[str, list[float]] = {}
 
@@ -165,7 +170,7 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
         viewer.scroll_into_view_if_needed()
         picture.evaluate("img => img.decode()")  # the first picture is there before we start
         before = picture.screenshot(path=ARTIFACTS / f"05_viewer{number}_before.png")
-        check_one_key_press_is_visible(tab, viewer, title)
+        check_one_key_press_is_visible(tab, viewer, title, ("center", "width"))
 
         watch_picture(viewer)
         latencies_ms[title] = [
@@ -185,7 +190,40 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
     (ARTIFACTS / "05_windowing_latency.json").write_text(json.dumps(figures, indent=1))
 
 
-# --- Lesson 05's viewers ---------------------------------------------------------------
+@pytest.mark.skipif(VOLUME_LESSON not in LESSONS, reason=f"{VOLUME_LESSON} not written yet")
+def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
+    run_lesson(tab, lab, VOLUME_LESSON, record_property)
+    # A VolumeViewer: a WindowingViewer (widget image, center and width) with a slice slider.
+    viewers = tab.locator(".widget-vbox").filter(has=tab.locator("img.widget-image")).filter(
+        has=slider_labelled(tab, "slice")).filter(has=slider_labelled(tab, "center"))
+    expect(viewers.first, "no VolumeViewer on the page").to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    check_viewers_fit(tab, viewers, record_property, "06")
+    viewer = viewers.first
+    title = "06 volume viewer"
+    viewer.scroll_into_view_if_needed()
+    picture = viewer.locator("img.widget-image").first
+    picture.evaluate("img => img.decode()")
+    before = picture.screenshot(path=ARTIFACTS / "06_viewer_before.png")
+    check_one_key_press_is_visible(tab, viewer, title, ("slice", "center", "width"))
+
+    # The chosen window stays chosen while the slices change.
+    viewer.locator(".widget-dropdown select").select_option(label="preset: subdural (C 75, W 215)")
+    wait_for_center(tab, viewer, 75)
+    watch_picture(viewer)
+    latencies_ms = press_arrow_keys(tab, viewer, slider_labelled(viewer, "slice"))
+    tab.wait_for_timeout(ROUND_TRIP_MS)
+    assert selected_window(viewer) == "preset: subdural (C 75, W 215)", "window lost on a slice move"
+    expect(viewer.locator(".widget-label").filter(has_text="C 75 W 215")).to_be_visible()
+    after = picture.screenshot(path=ARTIFACTS / "06_viewer_after.png")
+    assert after != before, f"{title}: the picture did not change when the slices moved"
+    record_property("06 volume viewer: slice key press to new picture (target: median <= 100 ms)",
+                    describe(latencies_ms))
+    (ARTIFACTS / "06_volume_viewer_latency.json").write_text(
+        json.dumps({"slice": latency_figures(latencies_ms)}, indent=1))
+
+
+# --- Lesson 05's and 06's viewers ------------------------------------------------------
 
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1400, "height": 900}
@@ -194,7 +232,7 @@ LAPTOP = {"width": 1400, "height": 900}
 ROUND_TRIP_MS = 1000
 
 
-def check_viewers_fit(page: Page, viewers: Locator, record_property: Callable) -> None:
+def check_viewers_fit(page: Page, viewers: Locator, record_property: Callable, lesson: str) -> None:
     """Each viewer fits a 1280 x 720 screen; screenshots at 1280 x 720 and 1400 x 900.
 
     The viewer's box must fit the viewport, and also the notebook's own area under
@@ -209,10 +247,10 @@ def check_viewers_fit(page: Page, viewers: Locator, record_property: Callable) -
         for number, viewer in enumerate(viewers.all(), start=1):
             viewer.scroll_into_view_if_needed()
             box = viewer.bounding_box()
-            page.screenshot(path=ARTIFACTS / f"05_viewer{number}_{size['width']}x{size['height']}.png")
+            page.screenshot(path=ARTIFACTS / f"{lesson}_viewer{number}_{size['width']}x{size['height']}.png")
             if size is PROJECTOR:
                 fits = f"{box['width']:.0f} x {box['height']:.0f} px"
-                record_property(f"05 viewer {number} at 1280 x 720", fits)
+                record_property(f"{lesson} viewer {number} at 1280 x 720", fits)
                 assert box["width"] <= size["width"] and box["height"] <= size["height"], (
                     f"viewer {number} is {fits}: larger than a 1280 x 720 screen")
                 assert box["height"] <= panel["height"] and box["width"] <= panel["width"], (
@@ -288,10 +326,12 @@ def slider_state(slider: Locator) -> tuple[float, float]:
         h.closest('.noUi-target').noUiSlider.options.step]""")
 
 
-def check_one_key_press_is_visible(page: Page, viewer: Locator, title: str) -> None:
-    """One arrow key press on each slider moves it by a step; on center, visibly."""
+def check_one_key_press_is_visible(
+    page: Page, viewer: Locator, title: str, labels: tuple[str, ...]
+) -> None:
+    """One arrow key press on each slider moves it by a step; on center and slice, visibly."""
     picture = viewer.locator("img.widget-image").first
-    for label in ("center", "width"):
+    for label in labels:
         slider = slider_labelled(viewer, label)
         handle = slider.locator(".noUi-handle")
         page.wait_for_timeout(ROUND_TRIP_MS)  # the exact PNG is on screen
@@ -304,10 +344,10 @@ def check_one_key_press_is_visible(page: Page, viewer: Locator, title: str) -> N
         page.wait_for_timeout(ROUND_TRIP_MS)
         moved = abs(slider_state(slider)[0] - value)
         assert moved >= step * (1 - 1e-9), f"{title}: one key press moved {label} by {moved}, step {step}"
-        if label == "center":
+        if label in ("center", "slice"):
             share = picture.evaluate(CHANGED_SHARE_JS)
             assert share >= VISIBLE_SHARE, (
-                f"{title}: one key press on center changed {share:.1%} of the picture by "
+                f"{title}: one key press on {label} changed {share:.1%} of the picture by "
                 f"2 grey levels or more (at least {VISIBLE_SHARE:.0%} wanted)")
 
 
