@@ -18,6 +18,10 @@ _EXPORTS = {
     "display_values": "pipeline",
     "WindowingViewer": "viewer",
     "VolumeViewer": "volume_viewer",
+    "find_series": "series",
+    "load_series": "series",
+    "Series": "series",
+    "Volume": "series",
 }
 
 __all__ = list(_EXPORTS)
