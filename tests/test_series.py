@@ -340,3 +340,12 @@ def test_folder_without_dicom_images(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"holds no DICOM images \(2 other files skipped\)"):
         load_series(tmp_path)
     assert find_series(tmp_path) == [] and find_series(tmp_path).skipped == 2
+
+
+def test_source_may_be_a_found_series(tmp_path: Path) -> None:
+    write(tmp_path, [ct_slice(k, p) for k, p in enumerate(axial_positions(3))], ["a", "b", "c"])
+    write(tmp_path, [ct_slice(k, p, series_uid="1.2.9", number=7, description="thick")
+                     for k, p in enumerate(axial_positions(2, step=5))], ["d", "e"])
+    thick = find_series(tmp_path)[1]
+    volume = load_series(thick)
+    assert volume.series_uid == "1.2.9" and volume.spacing[0] == pytest.approx(5.0)

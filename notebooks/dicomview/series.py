@@ -26,8 +26,10 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.pixels import iter_pixels, pixel_array
 
-from .pipeline import _apply_modality, _stored_values, dataset_name, number_of_frames
+from .pipeline import (_apply_modality, _check_decoder, _check_greyscale, _stored_values,
+                       number_of_frames)
 from .windows import Window, file_windows
 
 # Direction cosines that differ by less than this are the same orientation.
@@ -47,6 +49,8 @@ class Series:
     description: str
     modality: str
     paths: tuple[Path, ...]
+    # The headers read while finding, kept so that loading reads each file only once more.
+    headers: tuple[Dataset, ...] = field(default=(), repr=False, compare=False)
 
     def __str__(self) -> str:
         number = "-" if self.number is None else self.number
@@ -150,6 +154,7 @@ def _group(paths: Iterable[Path]) -> SeriesList:
             description=str(first.get("SeriesDescription") or ""),
             modality=str(first.get("Modality") or ""),
             paths=tuple(path for path, _ in members),
+            headers=tuple(ds for _, ds in members),
         ))
     found.sort(key=lambda s: (s.number is None, s.number or 0, s.uid))
     return SeriesList(found, skipped)
@@ -316,16 +321,22 @@ def _volume(ordered: list[_Slice], plane_spacing: float, values: np.ndarray,
     )
 
 
-def _load_files(paths: list[Path], name: str) -> Volume:
-    """Order single-frame files by position and read their pixels into one array."""
-    headers = {path: _read_header(path) for path in paths}
-    slices = [_slice_of(ds, path, path.name) for path, ds in headers.items() if ds is not None]
+def _load_files(series: Series, name: str) -> Volume:
+    """Order a series' single-frame files by position and read their pixels into one array."""
+    headers = dict(zip(series.paths, series.headers or map(_read_header, series.paths)))
+    slices = [_slice_of(ds, path, path.name) for path, ds in headers.items()]
     ordered, plane_spacing = _order(slices, name)
     values = np.empty((len(ordered), *ordered[0].shape), dtype=np.float32)
     for index, item in enumerate(ordered):
-        ds = pydicom.dcmread(item.source)
-        _apply_modality(_stored_values(ds), ds, values[index])
-        del ds  # its pixels go before the next slice is read
+        if index == 0:  # read whole once, for the pipeline's checks (greyscale, decoder)
+            stored = _stored_values(pydicom.dcmread(item.source))
+        else:  # the pixel module only: quicker than reading the whole file again
+            stored = pixel_array(item.source)
+        if stored.shape != values.shape[1:]:
+            raise ValueError(f"{item.source.name} is not a greyscale slice like the first one "
+                             f"(its pixels have shape {stored.shape}); leave it out.")
+        _apply_modality(stored, headers[item.source], values[index])
+        del stored  # before the next slice is read
     first = headers[ordered[0].source]
     return _volume(ordered, plane_spacing, values, first, file_windows(first))
 
@@ -365,29 +376,33 @@ def _load_multiframe(path: Path) -> Volume:
     groups = [_frame_groups(ds, frame) for frame in range(frames)]
     slices = [_slice_of(ds, frame, f"{path.name} frame {frame}", g) for frame, g in enumerate(groups)]
     ordered, plane_spacing = _order(slices, path.name)
-    stored = _stored_values(ds)
-    stored = stored.reshape(frames, *stored.shape[-2:])
+    _check_greyscale(ds)
+    _check_decoder(ds)
+    rank = {item.source: index for index, item in enumerate(ordered)}
     values = np.empty((frames, *ordered[0].shape), dtype=np.float32)
-    for index, item in enumerate(ordered):
-        _apply_modality(stored[item.source], groups[item.source], values[index])
+    for frame, stored in enumerate(iter_pixels(ds)):  # one decoded frame at a time
+        _apply_modality(stored, groups[frame], values[rank[frame]])
     windows = file_windows(groups[ordered[0].source])
     return _volume(ordered, plane_spacing, values, ds, windows)
 
 
-def load_series(source: str | Path | Iterable[str | Path], *, series_uid: str | None = None) -> Volume:
+def load_series(source: str | Path | Series | Iterable[str | Path], *,
+                series_uid: str | None = None) -> Volume:
     """Load one series as a `Volume`: values in modality units, ordered along the slice
     normal, with its spacing and affine measured from the slice positions.
 
     `source` is a folder (its series are found with `find_series`; if it holds several,
-    pick one with `series_uid`), an iterable of file paths, or one multi-frame file whose
-    frames carry plane positions. Each slice's pixels are read once, straight into one
+    pick one with `series_uid`), a `Series` that `find_series` returned, an iterable of
+    file paths, or one multi-frame file whose frames carry plane positions. Each slice's pixels are read once, straight into one
     float32 array, so the peak memory stays near the volume's own size.
     """
+    if isinstance(source, Series):
+        return _load_files(source, f"series {source.number}")
     if isinstance(source, (str, Path)):
         source = Path(source)
         if source.is_dir():
             series = _choose(find_series(source), series_uid, f"folder {source.name}")
-            return _load_files(list(series.paths), f"folder {source.name}")
+            return _load_files(series, f"folder {source.name}")
         if not source.is_file():
             raise FileNotFoundError(f"{source} does not exist; give a folder, a list of files or one multi-frame file.")
         ds = _read_header(source)
@@ -397,4 +412,4 @@ def load_series(source: str | Path | Iterable[str | Path], *, series_uid: str | 
     else:
         paths = [Path(path) for path in source]
     series = _choose(_group(paths), series_uid, "the files given")
-    return _load_files(list(series.paths), "the files given")
+    return _load_files(series, "the files given")
