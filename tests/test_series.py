@@ -349,3 +349,103 @@ def test_source_may_be_a_found_series(tmp_path: Path) -> None:
     thick = find_series(tmp_path)[1]
     volume = load_series(thick)
     assert volume.series_uid == "1.2.9" and volume.spacing[0] == pytest.approx(5.0)
+
+
+# --- the bundled head CT series, its trap folders and its multi-frame copy ------------------
+# Facts from data/make_series.py and the data card: the main series has 40 slices of
+# 256 x 256, 5 mm thick every 4 mm from z = -68 mm, 240 mm field of view; the trap folders
+# and the multi-frame file have 128 x 128 slices every 4 mm from z = 0.
+
+SERIES = DATA / "head_ct_series"
+TRAPS = DATA / "series_traps"
+ENHANCED = DATA / "head_ct_enhanced.dcm"
+bundled = pytest.mark.skipif(not (SERIES.is_dir() and TRAPS.is_dir() and ENHANCED.is_file()),
+                             reason="the head CT series is not in data/ yet")
+
+
+def check_against_files(volume: Volume, paths: list[Path]) -> None:
+    """Each file's pixels (in HU) sit in the volume at its own position, and the affine maps
+    the file's first, last-row and last-column voxels where its IPP/IOP/PixelSpacing say."""
+    assert len(paths) == volume.values.shape[0]
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        position = np.array([float(v) for v in ds.ImagePositionPatient])
+        k = int(np.argmin(np.abs(volume.positions - position).sum(axis=1)))
+        np.testing.assert_allclose(volume.positions[k], position)
+        hu = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+        np.testing.assert_array_equal(volume.values[k], hu.astype(np.float32))
+        orientation = np.array([float(v) for v in ds.ImageOrientationPatient])
+        row_spacing, column_spacing = (float(v) for v in ds.PixelSpacing)
+        for r, c in [(0, 0), (ds.Rows - 1, 0), (0, ds.Columns - 1)]:
+            expected = position + r * row_spacing * orientation[3:] + c * column_spacing * orientation[:3]
+            np.testing.assert_allclose((volume.affine @ [k, r, c, 1])[:3], expected, atol=1e-3)
+
+
+@bundled
+def test_bundled_series_is_found_and_loaded() -> None:
+    found = find_series(SERIES)
+    assert len(found) == 1 and found.skipped == 0
+    assert found[0].modality == "CT" and len(found[0].paths) == 40
+    volume = load_series(SERIES)
+    assert volume.values.shape == (40, 256, 256) and volume.values.dtype == np.float32
+    assert volume.spacing == pytest.approx((4.0, 0.9375, 0.9375))  # 4 mm apart, 5 mm thick
+    assert volume.positions[0, 2] == pytest.approx(-68.0) and np.all(np.diff(volume.positions[:, 2]) > 0)
+    assert volume.series_uid == found[0].uid
+    assert {w.name.lower() for w in volume.windows} >= {"brain", "bone"}
+    assert -1100 < volume.values.min() and volume.values.max() < 3100  # HU, not stored values
+    check_against_files(volume, list(found[0].paths))
+
+
+@bundled
+def test_trap_shuffled_names_are_ordered_by_position() -> None:
+    paths = sorted((TRAPS / "shuffled_names").iterdir())
+    instance = [int(pydicom.dcmread(p, stop_before_pixels=True).InstanceNumber) for p in paths]
+    volume = load_series(TRAPS / "shuffled_names")
+    assert volume.spacing[0] == pytest.approx(4.0)
+    np.testing.assert_allclose(volume.positions[:, 2], 4.0 * np.arange(10))
+    assert instance != sorted(instance)  # the names' order is not the positions' order
+    check_against_files(volume, paths)
+
+
+@bundled
+def test_trap_missing_slice_says_where() -> None:
+    with pytest.raises(ValueError, match=r"missing between positions \(.*, 16\) and \(.*, 24\)"):
+        load_series(TRAPS / "missing_slice")
+
+
+@bundled
+def test_trap_two_series_lists_both_and_loads_each() -> None:
+    with pytest.raises(ValueError) as error:
+        load_series(TRAPS / "two_series")
+    found = find_series(TRAPS / "two_series")
+    assert [len(s.paths) for s in found] == [12, 4]
+    for series in found:  # number, description, slice count and UID of each
+        assert f"series {series.number} {series.description!r}: {len(series.paths)} files" in str(error.value)
+        assert series.uid in str(error.value)
+    thin = load_series(TRAPS / "two_series", series_uid=found[0].uid)
+    thick = load_series(found[1])
+    assert (thin.spacing[0], thick.spacing[0]) == pytest.approx((2.0, 6.0))
+    check_against_files(thin, list(found[0].paths))
+    check_against_files(thick, list(found[1].paths))
+
+
+@bundled
+def test_trap_gantry_tilt_gives_a_sheared_affine() -> None:
+    volume = load_series(TRAPS / "gantry_tilt")
+    step = volume.affine[:3, 0]
+    np.testing.assert_allclose(step, [0, 0, 4.0], atol=1e-4)  # positions step along the table
+    normal = np.cross(volume.affine[:3, 2], volume.affine[:3, 1])
+    normal /= np.linalg.norm(normal)
+    assert abs(step @ normal) == pytest.approx(volume.spacing[0])
+    assert volume.spacing[0] == pytest.approx(4.0 * math.cos(math.radians(15)), abs=1e-3)
+    check_against_files(volume, sorted((TRAPS / "gantry_tilt").iterdir()))
+
+
+@bundled
+def test_multiframe_copy_matches_the_single_frame_slices() -> None:
+    volume = load_series(ENHANCED)
+    single = load_series(TRAPS / "shuffled_names")
+    np.testing.assert_array_equal(volume.values, single.values)
+    np.testing.assert_allclose(volume.positions, single.positions)
+    np.testing.assert_allclose(volume.affine, single.affine, atol=1e-9)
+    assert volume.spacing == pytest.approx(single.spacing)

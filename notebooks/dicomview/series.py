@@ -188,9 +188,9 @@ def _choose(found: SeriesList, series_uid: str | None, where: str) -> Series:
     if len(found) > 1:
         listing = "\n".join(f"  {series}" for series in found)
         raise ValueError(
-            f"{where} holds {len(found)} series; a volume is made of one. Choose one with "
-            f"series_uid=, e.g. load_series(..., series_uid={found[0].uid!r}). The series:\n"
-            f"{listing}")
+            f"{where} holds {len(found)} series; a volume is made of one. Choose one: "
+            f"load_series(folder, series_uid={found[0].uid!r}), or "
+            f"load_series(find_series(folder)[0]). The series:\n{listing}")
     return found[0]
 
 
@@ -239,7 +239,7 @@ def _check_alike(slices: list[_Slice], name: str) -> None:
 
 
 def _format(vector: np.ndarray) -> str:
-    return "(" + ", ".join(f"{v:.6g}" for v in vector) + ")"
+    return "(" + ", ".join(f"{v:.7g}" for v in vector) + ")"
 
 
 def _order(slices: list[_Slice], name: str) -> tuple[list[_Slice], float]:
