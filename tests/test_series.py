@@ -234,7 +234,7 @@ def test_peak_memory_is_at_most_twice_the_volume(tmp_path: Path) -> None:
 # --- a multi-frame source ---------------------------------------------------------------
 
 
-def enhanced_ct(path: Path, order: list[int], step: float = 1.5) -> Path:
+def enhanced_ct(path: Path, order: list[int], step: float = 1.5, size: tuple[int, int] = (ROWS, COLUMNS)) -> Path:
     """An Enhanced CT file whose frames are slices in the order `order` (frame i is slice
     order[i]), with shared orientation and pixel measures and per-frame positions and
     rescale (PS3.3 C.7.6.16)."""
@@ -244,7 +244,7 @@ def enhanced_ct(path: Path, order: list[int], step: float = 1.5) -> Path:
     ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = EnhancedCTImageStorage
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     ds.Modality, ds.SeriesInstanceUID, ds.SeriesDescription = "CT", "1.2.3.5", "enhanced"
-    frames = np.stack([stored(k) for k in order])
+    frames = np.stack([stored(k, *size) for k in order])
     ds.set_pixel_data(frames, "MONOCHROME2", 16)
     shared = Dataset()
     orientation, measures = Dataset(), Dataset()
@@ -273,6 +273,16 @@ def test_multiframe_frames_are_ordered_by_plane_position(tmp_path: Path) -> None
     np.testing.assert_allclose(voxel_points(volume),
                                expected_points([(0, 0, 1.5 * k) for k in range(5)], AXIAL), atol=1e-6)
     assert volume.description == "enhanced"
+
+
+def test_multiframe_peak_memory_is_at_most_twice_the_volume(tmp_path: Path) -> None:
+    path = enhanced_ct(tmp_path / "enhanced.dcm", list(range(24))[::-1], size=(128, 128))
+    tracemalloc.start()
+    volume = load_series(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_array_equal(volume.values[23], stored(23, 128, 128) - 1000.0 - 23)
+    assert peak <= 2 * volume.values.nbytes, f"peak {peak} for a {volume.values.nbytes}-byte volume"
 
 
 def test_multiframe_without_plane_positions_is_refused() -> None:

@@ -365,7 +365,7 @@ def _frame_groups(ds: Dataset, frame: int) -> Dataset:
 
 def _load_multiframe(path: Path) -> Volume:
     """Order the frames of one multi-frame file by their plane positions and convert them."""
-    ds = pydicom.dcmread(path)
+    ds = pydicom.dcmread(path, defer_size="64 KB")  # the pixel data stays on disk
     frames = number_of_frames(ds)
     if len(ds.get("PerFrameFunctionalGroupsSequence") or []) != frames:
         raise ValueError(
@@ -380,7 +380,7 @@ def _load_multiframe(path: Path) -> Volume:
     _check_decoder(ds)
     rank = {item.source: index for index, item in enumerate(ordered)}
     values = np.empty((frames, *ordered[0].shape), dtype=np.float32)
-    for frame, stored in enumerate(iter_pixels(ds)):  # one decoded frame at a time
+    for frame, stored in enumerate(iter_pixels(path)):  # one frame at a time, from the file
         _apply_modality(stored, groups[frame], values[rank[frame]])
     windows = file_windows(groups[ordered[0].source])
     return _volume(ordered, plane_spacing, values, ds, windows)
