@@ -336,6 +336,13 @@ def test_slices_of_different_orientation_are_refused(tmp_path: Path) -> None:
         load_series(write(tmp_path, datasets))
 
 
+def test_a_slice_without_position_is_named(tmp_path: Path) -> None:
+    datasets = [ct_slice(k, p) for k, p in enumerate(axial_positions(3))]
+    del datasets[1].ImagePositionPatient
+    with pytest.raises(ValueError, match="slice001.dcm has no ImagePositionPatient.*Leave it out"):
+        load_series(write(tmp_path, datasets))
+
+
 def test_one_slice_is_not_a_volume(tmp_path: Path) -> None:
     path = write(tmp_path, [ct_slice(0, (0, 0, 0))])[0]
     with pytest.raises(ValueError, match="1 slice; a volume needs at least two"):

@@ -17,7 +17,6 @@ distance between slices (slices may overlap or leave gaps).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,13 +209,12 @@ def _numbers(value: object, count: int, what: str, name: str) -> np.ndarray:
 def _slice_of(ds: Dataset, source: Path | int, name: str, groups: Dataset | None = None) -> _Slice:
     """A `_Slice` from a header; `groups` is a frame's merged functional groups, if any."""
     where = ds if groups is None else groups
-    spacing = where.get("PixelSpacing") or [1.0, 1.0]
     return _Slice(
         source=source,
         position=_numbers(where.get("ImagePositionPatient"), 3, "ImagePositionPatient", name),
         orientation=_numbers(where.get("ImageOrientationPatient"), 6, "ImageOrientationPatient", name),
         shape=(int(ds.Rows), int(ds.Columns)),
-        pixel_spacing=(float(spacing[0]), float(spacing[1])),
+        pixel_spacing=tuple(_numbers(where.get("PixelSpacing"), 2, "PixelSpacing", name)),
     )
 
 
@@ -242,12 +240,11 @@ def _format(vector: np.ndarray) -> str:
     return "(" + ", ".join(f"{v:.7g}" for v in vector) + ")"
 
 
-def _order(slices: list[_Slice], name: str) -> tuple[list[_Slice], float]:
-    """The slices sorted along the slice normal, and the distance between slice planes.
+def _order(slices: list[_Slice], name: str) -> list[_Slice]:
+    """The slices sorted along the slice normal (the row cosines x the column cosines).
 
     Checks the steps between neighbours: none may be zero (two slices in one place) or far
-    from the median step (a missing slice). The distance is fitted over the whole stack
-    (first to last), as real positions are often rounded to 0.1 mm.
+    from the median step (a missing slice).
     """
     if len(slices) < 2:
         raise ValueError(
@@ -264,7 +261,7 @@ def _order(slices: list[_Slice], name: str) -> tuple[list[_Slice], float]:
     for i, step in enumerate(steps):
         if step < 1e-3 or abs(step - median) > _STEP_TOLERANCE * median:
             _raise_gap(ordered[i], ordered[i + 1], float(step), median, name)
-    return ordered, float((along[-1] - along[0]) / (len(ordered) - 1))
+    return ordered
 
 
 def _raise_gap(before: _Slice, after: _Slice, step: float, median: float, name: str) -> None:
@@ -288,9 +285,10 @@ def _raise_gap(before: _Slice, after: _Slice, step: float, median: float, name: 
 
 
 def _affine(ordered: list[_Slice]) -> np.ndarray:
-    """Voxel (slice, row, column) -> LPS mm. Slice axis: the fitted step between positions
-    (sheared for a tilted gantry); row axis: the column cosines times the row spacing;
-    column axis: the row cosines times the column spacing (PS3.3 C.7.6.2.1.1)."""
+    """Voxel (slice, row, column) -> LPS mm. Slice axis: the step between positions, fitted
+    over the whole stack (real positions are often rounded to 0.1 mm), slanted for a tilted
+    gantry; row axis: the column cosines times the row spacing; column axis: the row
+    cosines times the column spacing (PS3.3 C.7.6.2.1.1)."""
     positions = np.array([s.position for s in ordered])
     index = np.arange(len(ordered)) - (len(ordered) - 1) / 2
     step = index @ (positions - positions.mean(axis=0)) / (index @ index)  # least squares
@@ -307,14 +305,18 @@ def _affine(ordered: list[_Slice]) -> np.ndarray:
 # --- loading ---------------------------------------------------------------------------
 
 
-def _volume(ordered: list[_Slice], plane_spacing: float, values: np.ndarray,
-            first: Dataset, windows: list[Window]) -> Volume:
-    """Assemble the Volume from ordered slices, their values, one header and its windows."""
+def _volume(ordered: list[_Slice], values: np.ndarray, first: Dataset,
+            windows: list[Window]) -> Volume:
+    """Assemble the Volume from ordered slices, their values, one header and its windows.
+    The slice spacing is the fitted step's length along the normal: the distance between
+    the planes, shorter than the step itself when the gantry is tilted."""
+    affine = _affine(ordered)
+    normal = np.cross(ordered[0].orientation[:3], ordered[0].orientation[3:])
     return Volume(
         values=values,
-        spacing=(plane_spacing, *ordered[0].pixel_spacing),
+        spacing=(float(affine[:3, 0] @ normal), *ordered[0].pixel_spacing),
         positions=np.array([s.position for s in ordered]),
-        affine=_affine(ordered),
+        affine=affine,
         series_uid=str(first.get("SeriesInstanceUID") or ""),
         description=str(first.get("SeriesDescription") or ""),
         windows=tuple(windows),
@@ -324,8 +326,8 @@ def _volume(ordered: list[_Slice], plane_spacing: float, values: np.ndarray,
 def _load_files(series: Series, name: str) -> Volume:
     """Order a series' single-frame files by position and read their pixels into one array."""
     headers = dict(zip(series.paths, series.headers or map(_read_header, series.paths)))
-    slices = [_slice_of(ds, path, path.name) for path, ds in headers.items()]
-    ordered, plane_spacing = _order(slices, name)
+    slices = [_slice_of(ds, path, path.name) for path, ds in headers.items() if ds is not None]
+    ordered = _order(slices, name)
     values = np.empty((len(ordered), *ordered[0].shape), dtype=np.float32)
     for index, item in enumerate(ordered):
         if index == 0:  # read whole once, for the pipeline's checks (greyscale, decoder)
@@ -338,7 +340,7 @@ def _load_files(series: Series, name: str) -> Volume:
         _apply_modality(stored, headers[item.source], values[index])
         del stored  # before the next slice is read
     first = headers[ordered[0].source]
-    return _volume(ordered, plane_spacing, values, first, file_windows(first))
+    return _volume(ordered, values, first, file_windows(first))
 
 
 def _frame_groups(ds: Dataset, frame: int) -> Dataset:
@@ -375,7 +377,7 @@ def _load_multiframe(path: Path) -> Volume:
             "e.g. dicomview.to_display(ds, frame=0).")
     groups = [_frame_groups(ds, frame) for frame in range(frames)]
     slices = [_slice_of(ds, frame, f"{path.name} frame {frame}", g) for frame, g in enumerate(groups)]
-    ordered, plane_spacing = _order(slices, path.name)
+    ordered = _order(slices, path.name)
     _check_greyscale(ds)
     _check_decoder(ds)
     rank = {item.source: index for index, item in enumerate(ordered)}
@@ -383,7 +385,7 @@ def _load_multiframe(path: Path) -> Volume:
     for frame, stored in enumerate(iter_pixels(path)):  # one frame at a time, from the file
         _apply_modality(stored, groups[frame], values[rank[frame]])
     windows = file_windows(groups[ordered[0].source])
-    return _volume(ordered, plane_spacing, values, ds, windows)
+    return _volume(ordered, values, ds, windows)
 
 
 def load_series(source: str | Path | Series | Iterable[str | Path], *,
@@ -393,8 +395,9 @@ def load_series(source: str | Path | Series | Iterable[str | Path], *,
 
     `source` is a folder (its series are found with `find_series`; if it holds several,
     pick one with `series_uid`), a `Series` that `find_series` returned, an iterable of
-    file paths, or one multi-frame file whose frames carry plane positions. Each slice's pixels are read once, straight into one
-    float32 array, so the peak memory stays near the volume's own size.
+    file paths, or one multi-frame file whose frames carry plane positions. Each slice's
+    pixels are read once, straight into one float32 array, so the peak memory stays near
+    the volume's own size.
     """
     if isinstance(source, Series):
         return _load_files(source, f"series {source.number}")
@@ -404,7 +407,8 @@ def load_series(source: str | Path | Series | Iterable[str | Path], *,
             series = _choose(find_series(source), series_uid, f"folder {source.name}")
             return _load_files(series, f"folder {source.name}")
         if not source.is_file():
-            raise FileNotFoundError(f"{source} does not exist; give a folder, a list of files or one multi-frame file.")
+            raise FileNotFoundError(
+                f"{source} does not exist; give a folder, a list of files or one multi-frame file.")
         ds = _read_header(source)
         if ds is not None and number_of_frames(ds) > 1:
             return _load_multiframe(source)
