@@ -376,8 +376,6 @@ def test_source_may_be_a_found_series(tmp_path: Path) -> None:
 SERIES = DATA / "head_ct_series"
 TRAPS = DATA / "series_traps"
 ENHANCED = DATA / "head_ct_enhanced.dcm"
-bundled = pytest.mark.skipif(not (SERIES.is_dir() and TRAPS.is_dir() and ENHANCED.is_file()),
-                             reason="the head CT series is not in data/ yet")
 
 
 def check_against_files(volume: Volume, paths: list[Path]) -> None:
@@ -398,7 +396,6 @@ def check_against_files(volume: Volume, paths: list[Path]) -> None:
             np.testing.assert_allclose((volume.affine @ [k, r, c, 1])[:3], expected, atol=1e-3)
 
 
-@bundled
 def test_bundled_series_is_found_and_loaded() -> None:
     found = find_series(SERIES)
     assert len(found) == 1 and found.skipped == 0
@@ -413,7 +410,6 @@ def test_bundled_series_is_found_and_loaded() -> None:
     check_against_files(volume, list(found[0].paths))
 
 
-@bundled
 def test_trap_shuffled_names_are_ordered_by_position() -> None:
     paths = sorted((TRAPS / "shuffled_names").iterdir())
     instance = [int(pydicom.dcmread(p, stop_before_pixels=True).InstanceNumber) for p in paths]
@@ -424,13 +420,11 @@ def test_trap_shuffled_names_are_ordered_by_position() -> None:
     check_against_files(volume, paths)
 
 
-@bundled
 def test_trap_missing_slice_says_where() -> None:
     with pytest.raises(ValueError, match=r"missing between positions \(.*, 16\) and \(.*, 24\)"):
         load_series(TRAPS / "missing_slice")
 
 
-@bundled
 def test_trap_two_series_lists_both_and_loads_each() -> None:
     with pytest.raises(ValueError) as error:
         load_series(TRAPS / "two_series")
@@ -446,7 +440,6 @@ def test_trap_two_series_lists_both_and_loads_each() -> None:
     check_against_files(thick, list(found[1].paths))
 
 
-@bundled
 def test_trap_gantry_tilt_gives_a_sheared_affine() -> None:
     volume = load_series(TRAPS / "gantry_tilt")
     step = volume.affine[:3, 0]
@@ -458,7 +451,6 @@ def test_trap_gantry_tilt_gives_a_sheared_affine() -> None:
     check_against_files(volume, sorted((TRAPS / "gantry_tilt").iterdir()))
 
 
-@bundled
 def test_multiframe_copy_matches_the_single_frame_slices() -> None:
     volume = load_series(ENHANCED)
     single = load_series(TRAPS / "shuffled_names")
