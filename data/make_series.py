@@ -530,18 +530,29 @@ def multiframe(out: Path, stack: list[np.ndarray]) -> None:
     _write(enhanced_dataset(planes, np.stack(stack[:10])), out / "head_ct_enhanced.dcm")
 
 
+FACTS = f"""\
+head_ct_series/: {MAIN_SLICES} slices of {MAIN_ROWS} x {MAIN_ROWS}, PixelSpacing {FOV_MM / MAIN_ROWS} mm,
+  positions every {MAIN_STEP:g} mm along z from {MAIN_Z0:g} to {MAIN_Z0 + (MAIN_SLICES - 1) * MAIN_STEP:g} mm, \
+SliceThickness {MAIN_THICKNESS:g} mm
+  haematoma ({HU["subdural haematoma"]:g} HU, patient's right) and infarct ({HU["infarct"]:g} HU, \
+left): both on slice_025.dcm (z = 24 mm)
+series_traps/: {TRAP_ROWS} x {TRAP_ROWS}, PixelSpacing {FOV_MM / TRAP_ROWS} mm; missing_slice/ lacks \
+z = {TRAP_Z0 + MISSING_INDEX * MAIN_STEP:g} mm;
+  gantry_tilt/ is tilted {TILT_DEGREES} degrees (column direction 0\\{TILT_COS}\\-{TILT_SIN})
+head_ct_enhanced.dcm: the 10 shuffled_names/ slices as Enhanced CT frames
+UIDs under {PYDICOM_ROOT_UID}"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DATA, help="folder to write into")
-    parser.add_argument("--only-main", action="store_true", help="write head_ct_series/ only")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    main_series(args.out)
-    if not args.only_main:
-        stack = trap_stack(11)
-        traps(args.out, stack)
-        multiframe(args.out, stack)
-    print(f"wrote the synthetic head CT series to {args.out}")
+    out = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    main_series(out)
+    stack = trap_stack(11)
+    traps(out, stack)
+    multiframe(out, stack)
+    print(f"wrote the synthetic head CT series to {out}\n{FACTS}")
 
 
 if __name__ == "__main__":
