@@ -156,8 +156,7 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
     run_lesson(tab, lab, WINDOWING_LESSON, record_property)
     # A WindowingViewer: a box holding an ipywidgets.Image and center and width sliders
     # (the naive `interact` box has such sliders and a Matplotlib <img>, but no widget image).
-    viewers = tab.locator(".widget-vbox").filter(has=tab.locator("img.widget-image")).filter(
-        has=slider_labelled(tab, "center")).filter(has=slider_labelled(tab, "width"))
+    viewers = viewer_boxes(tab, "center", "width")
     expect(viewers.first, "no WindowingViewer on the page").to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     check_viewers_fit(tab, viewers, record_property, "05")
@@ -194,8 +193,7 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
 def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     run_lesson(tab, lab, VOLUME_LESSON, record_property)
     # A VolumeViewer: a WindowingViewer (widget image, center and width) with a slice slider.
-    viewers = tab.locator(".widget-vbox").filter(has=tab.locator("img.widget-image")).filter(
-        has=slider_labelled(tab, "slice")).filter(has=slider_labelled(tab, "center"))
+    viewers = viewer_boxes(tab, "slice", "center")
     expect(viewers.first, "no VolumeViewer on the page").to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     check_viewers_fit(tab, viewers, record_property, "06")
@@ -431,6 +429,14 @@ def check_outputs(page: Page, lesson: str) -> None:
 
 
 # --- Sliders and the picture -----------------------------------------------------------
+
+def viewer_boxes(page: Page, *labels: str) -> Locator:
+    """The widget boxes that hold a widget image and a slider for each of `labels`."""
+    boxes = page.locator(".widget-vbox").filter(has=page.locator("img.widget-image"))
+    for label in labels:
+        boxes = boxes.filter(has=slider_labelled(page, label))
+    return boxes
+
 
 def slider_labelled(scope: Page | Locator, label: str) -> Locator:
     """An ipywidgets slider whose description contains `label` (any case)."""
