@@ -3,7 +3,7 @@
     python data/make_synthetic.py            # (re)write the files into data/
     python data/make_synthetic.py --out DIR  # write them somewhere else (the tests do this)
 
-It writes three files:
+It writes four files:
 
 * ``dental_dx_phantom.dcm``: a made-up dental panoramic X-ray shaped like the image of
   the blog tutorial this course grew from (Digital X-Ray Image Storage - For Presentation,
@@ -16,6 +16,9 @@ It writes three files:
   12-bit JPEG Extended). Its private GE elements held a person's name in a text (LO)
   element, so every private element is removed, with the institution, station and device
   serial number; the pixel data is copied byte for byte.
+* ``mr_small_j2k_lossy.dcm``: ``mr_small.dcm`` compressed with lossy JPEG 2000 (about
+  10:1, pylibjpeg-openjpeg 2.6.0) and marked as PS3.3 C.7.6.1.1.5 asks: Lossy Image
+  Compression ``01``, its ratio and method, Image Type ``DERIVED``, a new SOP Instance UID.
 
 Everything that could vary between runs is fixed: UIDs come from
 ``generate_uid(entropy_srcs=...)``, dates are constants, and the noise comes from a seeded
@@ -31,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.encaps import generate_frames
+from pydicom.uid import JPEG2000, ExplicitVRLittleEndian, generate_uid
 
 DATA = Path(__file__).resolve().parent
 ROWS, COLUMNS = 1435, 2948
@@ -169,6 +173,25 @@ def nm_deidentified(source: Path = NM_SOURCE) -> pydicom.Dataset:
     return ds
 
 
+def mr_lossy(source: Path) -> pydicom.Dataset:
+    """``mr_small.dcm`` through lossy JPEG 2000 at a nominal 10:1, marked as lossy."""
+    ds = pydicom.dcmread(source)
+    ds.compress(JPEG2000, j2k_cr=[10], generate_instance_uid=False)
+    frame = next(generate_frames(ds.PixelData, number_of_frames=1))
+    ratio = ds.Rows * ds.Columns * (ds.BitsAllocated // 8) / len(frame)   # measured
+    # PS3.3 C.7.6.1.1.5: a lossy copy of a DICOM image is DERIVED, with a new SOP Instance
+    # UID, Lossy Image Compression "01", the ratio and the method (ISO_15444_1 = JPEG 2000).
+    uid = generate_uid(entropy_srcs=["dicom-course", "mr_small_j2k_lossy", "sop"])
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
+    ds.ImageType = ["DERIVED", "SECONDARY", "OTHER"]
+    ds.LossyImageCompression = "01"
+    ds.LossyImageCompressionRatio = f"{ratio:.1f}"
+    ds.LossyImageCompressionMethod = "ISO_15444_1"
+    ds.DerivationDescription = (
+        f"Lossy JPEG 2000 (ISO_15444_1), compression ratio {ratio:.1f}:1, from mr_small.dcm")
+    return ds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DATA, help="folder to write into")
@@ -178,8 +201,10 @@ def main() -> None:
     ct_without_preamble(DATA / "ct_small.dcm").save_as(
         out / "ct_small_no_preamble.dcm", implicit_vr=True, little_endian=True)
     nm_deidentified().save_as(out / "nm_jpeg_extended_12bit.dcm", enforce_file_format=True)
-    print(f"wrote dental_dx_phantom.dcm, ct_small_no_preamble.dcm and "
-          f"nm_jpeg_extended_12bit.dcm to {out}")
+    mr_lossy(DATA / "mr_small.dcm").save_as(out / "mr_small_j2k_lossy.dcm",
+                                            enforce_file_format=True)
+    print(f"wrote dental_dx_phantom.dcm, ct_small_no_preamble.dcm, "
+          f"nm_jpeg_extended_12bit.dcm and mr_small_j2k_lossy.dcm to {out}")
 
 
 if __name__ == "__main__":
