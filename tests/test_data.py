@@ -27,7 +27,8 @@ SERIES_FILES = [entry["file"] for entry in MANIFEST if entry["origin"] == SERIES
 FOLDERS = sorted({entry["folder"] for entry in MANIFEST if "folder" in entry})
 # A lesson being written while its data lands first: until the notebook exists, the manifest
 # may name it. Remove the entry once the lesson is on main (it is inert from then on).
-UPCOMING_LESSONS = {"07": "07_frames_colour_compressed.ipynb"}
+UPCOMING_LESSONS = {"07": "07_frames_colour_compressed.ipynb",
+                    "08": "08_writing_and_deidentifying.ipynb"}
 # De-identified copies of third-party files: the copy and the file it was made from.
 DEIDENTIFIED = {
     "nm_jpeg_extended_12bit.dcm":
@@ -192,6 +193,19 @@ def test_series_files_are_reproduced_byte_for_byte(tmp_path):
     changed = [name for name in SERIES_FILES
                if sha256(tmp_path / name) != BY_NAME[name]["sha256"]]
     assert not changed, f"data/make_series.py no longer reproduces {changed}"
+
+
+def test_deid_sample_is_reproduced_byte_for_byte(tmp_path):
+    subprocess.run(
+        [sys.executable, str(DATA / "make_deid_sample.py"), "--out", str(tmp_path)],
+        check=True, capture_output=True,
+    )
+    expected = [e["file"] for e in MANIFEST
+                if e["origin"] == "synthetic, made by data/make_deid_sample.py (deterministic)"]
+    made = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert expected and made == set(expected), sorted(made ^ set(expected))
+    changed = [name for name in expected if sha256(tmp_path / name) != BY_NAME[name]["sha256"]]
+    assert not changed, f"data/make_deid_sample.py no longer reproduces {changed}"
 
 
 def test_data_folder_is_small():
