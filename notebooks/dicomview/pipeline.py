@@ -29,6 +29,7 @@ from pydicom.uid import (
     JPEGLSNearLossless,
 )
 
+from .frames import check_frame, dataset_name, frame_attributes, has_functional_groups, number_of_frames
 from .windows import file_windows
 
 VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
@@ -59,34 +60,28 @@ _DECODER_PACKAGES = {
 _BLOCK_PIXELS = 1 << 16
 
 
-def dataset_name(ds: Dataset) -> str:
-    """A short name for the dataset in error messages: its file name, if it has one."""
-    filename = getattr(ds, "filename", None)
-    return Path(filename).name if isinstance(filename, str) and filename else "this dataset"
-
-
-def number_of_frames(ds: Dataset) -> int:
-    """How many frames the pixel data holds (1 when NumberOfFrames is absent)."""
-    return int(ds.get("NumberOfFrames") or 1)
+def _check_pixel_data(ds: Dataset) -> None:
+    """Raise unless `ds` has pixel data."""
+    if "PixelData" not in ds:
+        raise ValueError(
+            f"{dataset_name(ds)} has no pixel data (no PixelData element): it may be a "
+            "report or a presentation state, or it was read with stop_before_pixels=True. "
+            "Read an image file, without stop_before_pixels."
+        )
 
 
 def _check_greyscale(ds: Dataset) -> None:
     """Raise unless `ds` has pixel data that a greyscale pipeline can show."""
+    _check_pixel_data(ds)
     name = dataset_name(ds)
-    if "PixelData" not in ds:
-        raise ValueError(
-            f"{name} has no pixel data (no PixelData element): it may be a report or "
-            "a presentation state, or it was read with stop_before_pixels=True. "
-            "Read an image file, without stop_before_pixels."
-        )
     photometric = str(ds.get("PhotometricInterpretation", "")).strip()
     samples = int(ds.get("SamplesPerPixel") or 1)
     if samples != 1 or photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise ValueError(
             f"{name} is a colour image (PhotometricInterpretation {photometric!r}, "
             f"{samples} samples per pixel); window center/width apply only to "
-            "greyscale MONOCHROME1/MONOCHROME2 images. Show it as it is, "
-            "e.g. plt.imshow(ds.pixel_array)."
+            "greyscale MONOCHROME1/MONOCHROME2 images. Show it in colour: "
+            "plt.imshow(dicomview.to_rgb(ds)) (or dicomview.CinePlayer(ds) for a cine loop)."
         )
 
 
@@ -132,16 +127,27 @@ def _stored_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
     """
     _check_greyscale(ds)
     _check_decoder(ds)
-    frames = number_of_frames(ds)
-    if frame is not None and not 0 <= frame < frames:
-        raise IndexError(
-            f"frame {frame} is out of range: {dataset_name(ds)} has {frames} "
-            f"frame{'s' if frames > 1 else ''}, numbered 0 to {frames - 1}."
-        )
+    if frame is not None:
+        check_frame(ds, frame)
     pixels = ds.pixel_array
-    if frames > 1 and frame is not None:
+    if number_of_frames(ds) > 1 and frame is not None:
         return pixels[frame]
     return pixels
+
+
+def _pieces(ds: Dataset, stored: np.ndarray, frame: int | None, out: np.ndarray
+            ) -> list[tuple[np.ndarray, Dataset, np.ndarray]]:
+    """(stored values, the attributes that apply to them, where their result goes).
+
+    One piece for the whole of `stored`, except in an enhanced multi-frame file read
+    whole: there each frame has its own rescale and window (functional groups, PS3.3
+    C.7.6.16), so each frame is a piece with its own `frame_attributes`.
+    """
+    if not has_functional_groups(ds):
+        return [(stored, ds, out)]
+    if frame is None and stored.ndim == 3:
+        return [(stored[k], frame_attributes(ds, k), out[k]) for k in range(len(stored))]
+    return [(stored, frame_attributes(ds, frame or 0), out)]
 
 
 def _lut_table(item: Dataset) -> tuple[np.ndarray, int, int]:
@@ -190,15 +196,17 @@ def modality_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
     """Stored values after the modality LUT, as float32: Hounsfield units for CT.
 
     Applies RescaleSlope/RescaleIntercept, or a Modality LUT Sequence when the file has
-    one. For a multi-frame file, `frame=None` gives every frame (frames, rows, columns).
+    one; in an enhanced multi-frame file, each frame's own from its functional groups.
+    For a multi-frame file, `frame=None` gives every frame (frames, rows, columns).
     """
     stored = _stored_values(ds, frame)
     out = np.empty(stored.shape, dtype=np.float32)
-    flat_in, flat_out = stored.reshape(-1, stored.shape[-1]), out.reshape(-1, stored.shape[-1])
-    blocks = _row_blocks(*flat_in.shape)
-    for start in blocks:
-        rows = slice(start, start + blocks.step)
-        _apply_modality(flat_in[rows], ds, flat_out[rows])
+    for piece, attributes, result in _pieces(ds, stored, frame, out):
+        flat_in, flat_out = piece.reshape(-1, piece.shape[-1]), result.reshape(-1, piece.shape[-1])
+        blocks = _row_blocks(*flat_in.shape)
+        for start in blocks:
+            rows = slice(start, start + blocks.step)
+            _apply_modality(flat_in[rows], attributes, flat_out[rows])
     return out
 
 
@@ -350,7 +358,9 @@ def value_range(ds: Dataset, frame: int | None = None) -> tuple[float, float]:
     This is the "full range" window's span: padding (see `padding_values`) is not part
     of the image, and counting it would squeeze the image's own values into a few greys.
     """
-    return _value_range(_stored_values(ds, frame), ds)
+    stored = _stored_values(ds, frame)
+    ranges = [_value_range(piece, attributes) for piece, attributes, _ in _pieces(ds, stored, frame, stored)]
+    return min(low for low, _ in ranges), max(high for _, high in ranges)
 
 
 def to_display(
@@ -367,42 +377,51 @@ def to_display(
     left out, see `value_range`). The
     file's VOILUTFunction (LINEAR, LINEAR_EXACT or SIGMOID) shapes the window. Last,
     MONOCHROME1 images are inverted, so that low values are white as the file intends.
-    For a multi-frame file pass `frame`; `frame=None` gives every frame.
+    For a multi-frame file pass `frame`; `frame=None` gives every frame. In an enhanced
+    multi-frame file, each frame's rescale, windows and VOILUTFunction come from its
+    functional groups (`frame_attributes`).
     """
     if (center is None) != (width is None):
         raise TypeError("give both center and width, or neither (to use the file's window)")
     stored = _stored_values(ds, frame)
-    function = voi_function(ds)
+    out = np.empty(stored.shape, dtype=np.uint8)
+    for piece, attributes, result in _pieces(ds, stored, frame, out):
+        _display_piece(piece, attributes, center, width, result)
+    if str(ds.PhotometricInterpretation).strip() == "MONOCHROME1":
+        np.subtract(255, out, out=out)
+    return out
+
+
+def _display_piece(stored: np.ndarray, attributes: Dataset, center: float | None,
+                   width: float | None, out: np.ndarray) -> None:
+    """`to_display` for stored values that share one set of `attributes`, into `out`,
+    without the MONOCHROME1 inversion."""
+    function = voi_function(attributes)
     lut_item = None
     if center is None:
-        windows = file_windows(ds)
+        windows = file_windows(attributes)
         if windows:
             center, width = windows[0].center, windows[0].width
-        elif ds.get("VOILUTSequence"):
-            lut_item = ds.VOILUTSequence[0]
+        elif attributes.get("VOILUTSequence"):
+            lut_item = attributes.VOILUTSequence[0]
         else:
-            low, high = _value_range(stored, ds)
+            low, high = _value_range(stored, attributes)
             # LINEAR_EXACT from low to high is y = (x - low) / (high - low) * 255
             center, width, function = (low + high) / 2, (high - low) or 1.0, "LINEAR_EXACT"
     if lut_item is None:
         check_window(width, function)
-    invert = str(ds.PhotometricInterpretation).strip() == "MONOCHROME1"
 
-    out = np.empty(stored.shape, dtype=np.uint8)
     flat_in, flat_out = stored.reshape(-1, stored.shape[-1]), out.reshape(-1, stored.shape[-1])
     blocks = _row_blocks(*flat_in.shape)
     scratch = np.empty((min(blocks.step, len(flat_in)), flat_in.shape[1]), dtype=np.float32)
     for start in blocks:
         rows = slice(start, start + blocks.step)
         values = scratch[: len(flat_in[rows])]
-        _apply_modality(flat_in[rows], ds, values)
+        _apply_modality(flat_in[rows], attributes, values)
         if lut_item is None:
             apply_window(values, center, width, function, out=flat_out[rows], scratch=values)
         else:
             _apply_voi_lut_item(values, lut_item, flat_out[rows], values)
-    if invert:
-        np.subtract(255, out, out=out)
-    return out
 
 
 def display_values(ds: Dataset, max_size: int, frame: int | None = None) -> np.ndarray:
@@ -414,6 +433,7 @@ def display_values(ds: Dataset, max_size: int, frame: int | None = None) -> np.n
     stored = _stored_values(ds, frame)
     if stored.ndim != 2:
         raise ValueError("display_values shows one frame: pass frame= for a multi-frame file")
+    attributes = frame_attributes(ds, frame or 0)
     factor = max(1, math.ceil(max(stored.shape) / max_size))
     rows, columns = stored.shape[0] // factor, stored.shape[1] // factor
     out = np.empty((rows, columns), dtype=np.float32)
@@ -422,7 +442,7 @@ def display_values(ds: Dataset, max_size: int, frame: int | None = None) -> np.n
     for start in range(0, rows, band):
         count = min(band, rows - start)
         block = scratch[: count * factor]
-        _apply_modality(stored[start * factor : (start + count) * factor, : columns * factor], ds, block)
+        _apply_modality(stored[start * factor : (start + count) * factor, : columns * factor], attributes, block)
         if factor == 1:
             out[start : start + count] = block
         else:

@@ -27,8 +27,8 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import iter_pixels, pixel_array
 
-from .pipeline import (_apply_modality, _check_decoder, _check_greyscale, _stored_values,
-                       number_of_frames)
+from .frames import frame_attributes, number_of_frames
+from .pipeline import _apply_modality, _check_decoder, _check_greyscale, _stored_values
 from .windows import Window, file_windows
 
 # Direction cosines that differ by less than this are the same orientation.
@@ -343,28 +343,6 @@ def _load_files(series: Series, name: str) -> Volume:
     return _volume(ordered, values, first, file_windows(first))
 
 
-def _frame_groups(ds: Dataset, frame: int) -> Dataset:
-    """One frame's functional groups merged: shared items, then its own over them
-    (PS3.3 C.7.6.16: Plane Position C.7.6.16.2.3, Plane Orientation C.7.6.16.2.4,
-    Pixel Measures C.7.6.16.2.1, Pixel Value Transformation C.7.6.16.2.9, Frame VOI LUT
-    C.7.6.16.2.10)."""
-    merged = Dataset()
-    for keyword in ("PixelSpacing", "RescaleSlope", "RescaleIntercept", "ImageOrientationPatient",
-                    "WindowCenter", "WindowWidth", "WindowCenterWidthExplanation"):
-        if keyword in ds:
-            merged[keyword] = ds[keyword]
-    shared = ds.get("SharedFunctionalGroupsSequence") or [Dataset()]
-    own = ds.PerFrameFunctionalGroupsSequence[frame]
-    for groups in (shared[0], own):
-        for keyword in ("PlanePositionSequence", "PlaneOrientationSequence",
-                        "PixelMeasuresSequence", "PixelValueTransformationSequence",
-                        "FrameVOILUTSequence"):
-            for item in groups.get(keyword) or []:
-                for element in item:
-                    merged[element.tag] = element
-    return merged
-
-
 def _load_multiframe(path: Path) -> Volume:
     """Order the frames of one multi-frame file by their plane positions and convert them."""
     ds = pydicom.dcmread(path, defer_size="64 KB")  # the pixel data stays on disk
@@ -375,7 +353,7 @@ def _load_multiframe(path: Path) -> Volume:
             "frame (PerFrameFunctionalGroupsSequence), so its frames are not slices at known "
             "places (a cine loop or an old multi-frame file). Show its frames one by one, "
             "e.g. dicomview.to_display(ds, frame=0).")
-    groups = [_frame_groups(ds, frame) for frame in range(frames)]
+    groups = [frame_attributes(ds, frame) for frame in range(frames)]
     slices = [_slice_of(ds, frame, f"{path.name} frame {frame}", g) for frame, g in enumerate(groups)]
     ordered = _order(slices, path.name)
     _check_greyscale(ds)

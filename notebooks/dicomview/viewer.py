@@ -23,12 +23,11 @@ import numpy as np
 from PIL import Image
 from pydicom.dataset import Dataset
 
+from .frames import dataset_name, frame_attributes, number_of_frames
 from .pipeline import (
     apply_window,
     check_window,
-    dataset_name,
     display_values,
-    number_of_frames,
     padding_values,
     value_range,
     voi_function,
@@ -78,12 +77,13 @@ class WindowingViewer(widgets.VBox):
             frame = 0
         # The image's own range: padding (PS3.3 C.7.5.1.1.2) is not part of it.
         low, high = value_range(ds, frame)
+        attributes = frame_attributes(ds, frame or 0)  # functional groups, if any
         self._build(
             name=dataset_name(ds),
             # Display size, once (a band of rows at a time: no full-size float copy).
             values=display_values(ds, max_size, frame),
-            low=low, high=high, own=file_windows(ds),
-            function=voi_function(ds),
+            low=low, high=high, own=file_windows(attributes),
+            function=voi_function(attributes),
             invert=str(ds.PhotometricInterpretation).strip() == "MONOCHROME1",
             ct=ds.get("Modality") == "CT",
             padded=padding_values(ds) is not None,

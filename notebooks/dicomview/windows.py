@@ -1,4 +1,4 @@
-"""Windows: the `Window` type, the windows a file carries, and named CT presets.
+"""Windows: the `Window` type, the windows a file (or one of its frames) carries, and CT presets.
 
 A window (center and width, in the units of the modality LUT's output: Hounsfield units
 for CT) says which band of values is spread over the grey scale. The file's own windows
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
+
+from .frames import frame_attributes, has_functional_groups
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,12 +32,17 @@ def _as_list(value: object) -> list:
     return list(value)
 
 
-def file_windows(ds: Dataset) -> list[Window]:
+def file_windows(ds: Dataset, frame: int | None = None) -> list[Window]:
     """The file's own windows in file order, named from WindowCenterWidthExplanation.
 
     WindowCenter and WindowWidth may each hold several values (so `float(ds.WindowCenter)`
     fails on many files); the n-th center goes with the n-th width and explanation.
+    In an enhanced multi-frame file they live in the functional groups' Frame VOI LUT
+    (PS3.3 C.7.6.16.2.10) and may differ from frame to frame: `frame` picks the frame
+    (see `frame_attributes`). With `frame=None`: the top-level windows, else frame 0's.
     """
+    if frame is not None or ("WindowCenter" not in ds and has_functional_groups(ds)):
+        ds = frame_attributes(ds, frame or 0)
     centers = _as_list(ds.get("WindowCenter"))
     widths = _as_list(ds.get("WindowWidth"))
     names = _as_list(ds.get("WindowCenterWidthExplanation"))

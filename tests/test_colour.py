@@ -1,0 +1,146 @@
+"""Tests of dicomview.to_rgb and CinePlayer on the bundled colour and multi-frame files,
+against pydicom's own conversions (convert_color_space, apply_color_lut)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+from pydicom.pixels import apply_color_lut, convert_color_space, pixel_array
+
+from dicomview import CinePlayer, to_display, to_rgb
+from dicomview.cine import DEFAULT_FPS, frame_rate
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+MANIFEST = json.loads((DATA / "manifest.json").read_text())["files"]
+COLOUR_FILES = {entry["file"]: entry["photometric_interpretation"] for entry in MANIFEST
+                if not entry["photometric_interpretation"].startswith("MONOCHROME")}
+CINE = DATA / "us_cine_ybr.dcm"
+
+
+def test_the_course_bundles_each_kind_of_colour():
+    assert set(COLOUR_FILES.values()) >= {"RGB", "YBR_FULL_422", "PALETTE COLOR"}
+
+
+def pydicom_rgb(path: Path) -> np.ndarray:
+    """pydicom's own RGB: the decoder's raw samples through convert_color_space, or
+    the palette indices through apply_color_lut (16-bit entries scaled to 0..255)."""
+    ds = pydicom.dcmread(path)
+    photometric = ds.PhotometricInterpretation
+    raw = pixel_array(path, as_rgb=False)
+    if photometric == "PALETTE COLOR":
+        rgb = apply_color_lut(raw, ds)
+        bits = int(ds.RedPaletteColorLookupTableDescriptor[2])
+        return np.rint(rgb * (255 / (2**bits - 1))).astype(np.uint8)
+    if photometric.startswith("YBR"):
+        return convert_color_space(raw, photometric, "RGB")
+    return raw
+
+
+@pytest.mark.parametrize("name", sorted(COLOUR_FILES))
+def test_to_rgb_agrees_with_pydicom(name):
+    ds = pydicom.dcmread(DATA / name)
+    rgb = to_rgb(ds)
+    assert rgb.dtype == np.uint8 and rgb.shape[-1] == 3
+    # pydicom's decoders and convert_color_space round the same way: no difference at all
+    np.testing.assert_array_equal(rgb, pydicom_rgb(DATA / name))
+    np.testing.assert_array_equal(to_rgb(ds, frame=0), rgb[0] if rgb.ndim == 4 else rgb)
+
+
+def test_ybr_cine_is_every_frame_converted():
+    ds = pydicom.dcmread(CINE)
+    rgb = to_rgb(ds)
+    assert rgb.shape == (30, 240, 320, 3)
+    # The decoder's YBR really differs from RGB: a conversion happened.
+    assert np.abs(pixel_array(CINE, as_rgb=False).astype(int) - rgb).max() > 50
+    np.testing.assert_array_equal(to_rgb(ds, frame=29), rgb[29])
+
+
+def test_greyscale_becomes_three_equal_channels():
+    ds = pydicom.dcmread(DATA / "ct_small.dcm")
+    rgb = to_rgb(ds)
+    for channel in range(3):
+        np.testing.assert_array_equal(rgb[..., channel], to_display(ds))
+
+
+def test_palette_without_its_descriptor_is_refused_clearly():
+    ds = pydicom.dcmread(DATA / "us_palette.dcm")
+    del ds.RedPaletteColorLookupTableDescriptor
+    with pytest.raises(ValueError, match=r"Descriptor \(0028,1101\) is missing"):
+        to_rgb(ds)
+
+
+def test_frame_out_of_range():
+    with pytest.raises(IndexError, match="numbered 0 to 29"):
+        to_rgb(pydicom.dcmread(CINE), frame=30)
+
+
+def test_file_without_pixel_data():
+    ds = pydicom.dcmread(DATA / "us_rgb.dcm", stop_before_pixels=True)
+    with pytest.raises(ValueError, match="no pixel data"):
+        to_rgb(ds)
+
+
+# --- the cine player ----------------------------------------------------------------------
+
+def decoded(image) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(image.value)))
+
+
+def test_frame_rate_comes_from_the_file():
+    ds = pydicom.dcmread(CINE)
+    assert frame_rate(ds) == (pytest.approx(30.0, rel=1e-4), "FrameTime 33.333 ms")
+    del ds.FrameTime
+    ds.CineRate = 25
+    assert frame_rate(ds) == (25.0, "CineRate 25")
+    del ds.CineRate
+    assert frame_rate(ds) == (DEFAULT_FPS, "no frame rate in the file")
+
+
+def test_player_plays_previews_and_rests_on_the_exact_frame():
+    ds = pydicom.dcmread(CINE)
+    player = CinePlayer(ds)
+    assert repr(player) == "CinePlayer(us_cine_ybr.dcm, 30 frames at 30 fps)"
+    assert player.play.interval == 33 and player.play.max == 29 and player.frame.max == 29
+    # at rest: the exact frame, as PNG
+    assert player.image.format == "png"
+    np.testing.assert_array_equal(decoded(player.image), to_rgb(ds, frame=0))
+    # playing: each frame change sends that frame's JPEG preview
+    player.play.playing = True
+    player.frame.value = 7
+    assert player.image.format == "jpeg"
+    assert np.abs(decoded(player.image).astype(int) - to_rgb(ds, frame=7)).mean() < 3
+    assert player.status.value.startswith("frame 8 of 30")
+    # paused: the exact frame again
+    player.play.playing = False
+    assert player.image.format == "png"
+    np.testing.assert_array_equal(decoded(player.image), to_rgb(ds, frame=7))
+
+
+def test_player_shows_grey_frames_through_the_display_pipeline():
+    ds = pydicom.dcmread(DATA / "ct_enhanced_perfusion.dcm")
+    player = CinePlayer(ds, max_size=256)
+    player.show_frame(1)
+    assert player.frame.value == 1
+    # 512 x 512 shrunk by 2: each pixel the rounded mean of a 2 x 2 block
+    grey = to_display(ds, frame=1).reshape(256, 2, 256, 2).mean(axis=(1, 3))
+    assert np.abs(decoded(player.image).astype(float) - grey).max() <= 1
+
+
+def test_player_refuses_a_frame_it_does_not_have():
+    player = CinePlayer(pydicom.dcmread(CINE))
+    with pytest.raises(IndexError, match="numbered 0 to 29"):
+        player.show_frame(30)
+
+
+def test_player_leaves_the_dataset_unchanged():
+    ds = pydicom.dcmread(CINE)
+    before = copy.deepcopy(ds)
+    CinePlayer(ds).show_frame(3)
+    assert ds == before
