@@ -8,8 +8,9 @@ their code nor their outputs. Lesson 05's windowing viewers must fit a 1280 x 72
 keep the chosen window in their drop-down (also once the browser's sliders have sent
 their values back), and move the window visibly with one arrow key press. Lesson 06's
 volume viewer must fit likewise, move one slice visibly with one arrow key press and keep
-the chosen window while the slices change. How long a key press takes to reach the screen
-is measured and reported, not asserted.
+the chosen window while the slices change. Lesson 07's cine player must fit likewise and,
+played for a second, show frames that change. How long a key press takes to reach the
+screen, and the frame rate the player reaches, are measured and reported, not asserted.
 
 One server serves all lessons from a temporary copy of the repository, so a run never
 rewrites the committed notebooks. Screenshots and the latency figures go to
@@ -38,8 +39,9 @@ LESSONS = sorted(path.name for path in (REPO / "notebooks").glob("*.ipynb"))
 SETUP_LESSON = "00_setup.ipynb"
 WINDOWING_LESSON = "05_windowing.ipynb"
 VOLUME_LESSON = "06_series_and_volumes.ipynb"
+CINE_LESSON = "07_frames_colour_compressed.ipynb"
 # Lessons whose own test below runs them (with the same checks as test_lesson_runs_clean).
-LESSONS_WITH_VIEWER_TESTS = (SETUP_LESSON, WINDOWING_LESSON, VOLUME_LESSON)
+LESSONS_WITH_VIEWER_TESTS = (SETUP_LESSON, WINDOWING_LESSON, VOLUME_LESSON, CINE_LESSON)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright adds --headless itself. The rest keep Chromium from calling home:
@@ -225,13 +227,49 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
         json.dumps({"slice": latency_figures(latencies_ms)}, indent=1))
 
 
-# --- Lesson 05's and 06's viewers ------------------------------------------------------
+@pytest.mark.skipif(CINE_LESSON not in LESSONS, reason=f"{CINE_LESSON} not written yet")
+def test_cine_player(lab: LabServer, tab: Page, record_property) -> None:
+    run_lesson(tab, lab, CINE_LESSON, record_property)
+    players = viewer_boxes(tab, "frame").filter(has=tab.locator(".widget-play"))
+    expect(players.first, "no CinePlayer on the page").to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    check_viewers_fit(tab, players, record_property, "07")
+    player = players.first
+    player.scroll_into_view_if_needed()
+    watch_picture(player)
+    frame_handle = slider_labelled(player, "frame").locator(".noUi-handle")
+    first_frame = frame_handle.get_attribute("aria-valuenow")
+
+    buttons = player.locator(".widget-play button")
+    buttons.first.click()  # play
+    tab.wait_for_timeout(PLAY_MS)
+    shown = player.evaluate("viewer => viewer.pictureLog.shown.map(s => s.at)")
+    buttons.nth(1).click()  # pause
+    tab.wait_for_timeout(ROUND_TRIP_MS)
+    player.screenshot(path=ARTIFACTS / "07_cine_paused.png")
+
+    rate = player.evaluate(FRAME_RATE_JS)
+    pictures = len(shown)
+    record_property("07 cine player: frames on screen while playing for 1 s",
+                    f"{pictures} pictures, {1000 * (pictures - 1) / (shown[-1] - shown[0]):.1f} "
+                    f"frames per second (the file's rate: {rate})" if pictures > 1 else f"{pictures}")
+    assert pictures >= 3, f"only {pictures} new pictures in {PLAY_MS} ms of playing"
+    assert frame_handle.get_attribute("aria-valuenow") != first_frame, "the frame slider did not move"
+    expect(player.locator(".widget-label").filter(has_text=re.compile(r"^frame \d+ of \d+"))).to_be_visible()
+
+
+# --- Lesson 05's, 06's and 07's viewers ------------------------------------------------
 
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1400, "height": 900}
 # Time for a window set by the kernel to reach the browser, the browser's slider to send
 # its snapped value back, and the kernel to answer (the exact PNG follows 0.3 s after a move).
 ROUND_TRIP_MS = 1000
+PLAY_MS = 1000  # how long the cine player plays
+# The rate the player's status line announces ("... 30 frames per second (FrameTime ...)").
+FRAME_RATE_JS = """viewer => [...viewer.querySelectorAll('.widget-label')]
+    .map(label => label.textContent).find(text => text.includes('frames per second'))
+    .split('\u00b7')[1].trim()"""
 
 
 def check_viewers_fit(page: Page, viewers: Locator, record_property: Callable, lesson: str) -> None:

@@ -1,0 +1,108 @@
+"""How fast is the cine player, and what does to_rgb cost? Measured on the bundled US cine.
+
+Prints, for data/us_cine_ybr.dcm (30 frames of 240 x 320, YBR_FULL_422, JPEG Baseline)
+or a multi-frame file given on the command line:
+- building a `CinePlayer` (every frame decoded, converted and encoded once);
+- the player's frame update in the kernel while playing (a frame change hands over the
+  frame's JPEG preview) and at rest (the exact frame decoded, converted, encoded as PNG),
+  medians over every frame, at display size;
+- the same frame update done the naive way (decode the frame, draw a Matplotlib figure);
+- `to_rgb` on every frame: time (median of several runs) and peak memory (tracemalloc)
+  against the size of its RGB result.
+The frame rate reached in the browser is measured by tests/test_browser.py (it plays the
+cine for a second in Chromium). This script measures and prints; it asserts nothing.
+Run from the repository root:
+
+    .venv/bin/python benchmarks/frames.py [FILE]
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pydicom  # noqa: E402
+from PIL import Image  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "notebooks"))
+from dicomview import CinePlayer, to_rgb  # noqa: E402
+
+RUNS = 5
+
+
+def spread(times: list[float]) -> str:
+    """Median, the middle half (quartiles) and the extremes, in ms."""
+    q1, median, q3 = statistics.quantiles(times, n=4)
+    return f"median {median:7.2f} ms  (quartiles {q1:.2f}-{q3:.2f}, min {min(times):.2f}, max {max(times):.2f})"
+
+
+def timed(action, count: int) -> list[float]:
+    """Milliseconds for `count` calls of action(i)."""
+    times = []
+    for i in range(count):
+        start = time.perf_counter()
+        action(i)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def picture_size(data: bytes) -> str:
+    """Rows x columns of an encoded picture."""
+    width, height = Image.open(io.BytesIO(data)).size
+    return f"{height} x {width}"
+
+
+def naive_frame(ds: pydicom.Dataset, index: int) -> None:
+    """What a blog tutorial would do per frame: take it from pixel_array, draw a figure."""
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.imshow(ds.pixel_array[index])
+    axes.axis("off")
+    figure.savefig(io.BytesIO(), format="png")
+    plt.close(figure)
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data" / "us_cine_ybr.dcm"
+    ds = pydicom.dcmread(path)
+    frames = int(ds.NumberOfFrames)
+    print(f"{path.name}: {frames} frames of {ds.Rows} x {ds.Columns}, "
+          f"{ds.PhotometricInterpretation}, {ds.file_meta.TransferSyntaxUID.name}")
+
+    builds = timed(lambda _: CinePlayer(ds), RUNS)
+    print(f"CinePlayer built (every frame decoded and encoded once): {spread(builds)}")
+    player = CinePlayer(ds)
+    shown = player.image.value
+    print(f"  display size: {picture_size(shown)}, frame rate {player.frame_rate:.3g} fps "
+          f"(a frame every {1000 / player.frame_rate:.1f} ms)")
+
+    player.play.playing = True
+    playing = timed(lambda i: player.show_frame((i + 1) % frames), 3 * frames)
+    print(f"frame update while playing (JPEG preview handed over): {spread(playing)}")
+    player.play.playing = False
+    resting = timed(lambda i: player.show_frame(i % frames), frames)
+    print(f"frame update at rest (exact frame: decode, convert, PNG): {spread(resting)}")
+    naive = timed(lambda i: naive_frame(ds, i % frames), 10)
+    print(f"naive frame update (pixel_array + Matplotlib figure):  {spread(naive)}")
+
+    fresh = pydicom.dcmread(path)
+    times = timed(lambda _: to_rgb(fresh), RUNS)
+    tracemalloc.start()
+    rgb = to_rgb(fresh)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"to_rgb, every frame -> {rgb.shape} uint8: {spread(times)}")
+    print(f"  peak memory {peak / 1e6:.1f} MB = {peak / rgb.nbytes:.2f} x the result "
+          f"({rgb.nbytes / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
