@@ -25,6 +25,7 @@ _EXPORTS = {
     "load_series": "series",
     "Series": "series",
     "Volume": "series",
+    "deidentify": "deid", "save_dataset": "deid", "check_burned_in": "deid", "profile_action": "deid",
 }
 
 __all__ = list(_EXPORTS)
