@@ -20,6 +20,7 @@ _EXPORTS = {
     "downsample": "pipeline",
     "display_values": "pipeline",
     "WindowingViewer": "viewer",
+    "BrowserViewer": "browser_viewer",
     "VolumeViewer": "volume_viewer",
     "find_series": "series",
     "load_series": "series",

@@ -464,3 +464,15 @@ def downsample(values: np.ndarray, max_size: int) -> np.ndarray:
     rows, columns = values.shape[0] // factor, values.shape[1] // factor
     blocks = values[: rows * factor, : columns * factor].reshape(rows, factor, columns, factor)
     return np.ascontiguousarray(blocks.mean(axis=(1, 3), dtype=np.float32))
+
+
+def downsample_slices(values: np.ndarray, max_size: int) -> np.ndarray:
+    """`downsample` applied to each slice of a 3-D array (slices, rows, columns), into one
+    float32 array; no copy at all when the slices already fit and are float32."""
+    if math.ceil(max(values.shape[1:]) / max_size) <= 1:
+        return np.ascontiguousarray(values, dtype=np.float32)
+    first = downsample(values[0], max_size)
+    out = np.empty((values.shape[0], *first.shape), dtype=np.float32)
+    for index, plane in enumerate(values):
+        out[index] = downsample(plane, max_size)
+    return out

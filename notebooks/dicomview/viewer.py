@@ -64,6 +64,18 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
+def window_choices(own: list[Window], low: float, high: float, *, ct: bool = False,
+                   padded: bool = False) -> list[tuple[str, Window]]:
+    """The windows a viewer offers, labelled: the image's own, then the full range of its
+    values (`low` to `high`), then the CT presets if `ct`."""
+    full_range = Window(center=(low + high) / 2, width=max(high - low, 1.0), name="full range")
+    choices = [(f"file: {w.name or f'window {i + 1}'}", w) for i, w in enumerate(own)]
+    choices.append(("full range, padding left out" if padded else "full range", full_range))
+    if ct:
+        choices += [(f"preset: {name}", w) for name, w in PRESETS.items()]
+    return [(f"{label} (C {_number(w.center)}, W {_number(w.width)})", w) for label, w in choices]
+
+
 class WindowingViewer(widgets.VBox):
     """A greyscale DICOM image with center/width sliders, the file's windows and presets.
 
@@ -106,15 +118,10 @@ class WindowingViewer(widgets.VBox):
         self._unit = "HU" if ct else ""
         self._set_values(values)
 
-        full_range = Window(center=(low + high) / 2, width=max(high - low, 1.0), name="full range")
+        choices = window_choices(own, low, high, ct=ct, padded=padded)
         # The first window is the one to_display() uses by default (a VOI LUT Sequence
         # has no center/width, so a file with only that starts at the full range).
-        self._initial = own[0] if own else full_range
-        choices = [(f"file: {w.name or f'window {i + 1}'}", w) for i, w in enumerate(own)]
-        choices.append(("full range, padding left out" if padded else "full range", full_range))
-        if ct:
-            choices += [(f"preset: {name}", w) for name, w in PRESETS.items()]
-        choices = [(f"{label} (C {_number(w.center)}, W {_number(w.width)})", w) for label, w in choices]
+        self._initial = choices[0][1]
         windows = [w for _, w in choices]
 
         # Where the sliders may go without widening: the values, and every offered window.

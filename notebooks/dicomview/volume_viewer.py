@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import ipywidgets as widgets
 import numpy as np
 
-from .pipeline import downsample
+from .pipeline import downsample_slices
 from .viewer import SHOWN_HEIGHT, WindowingViewer, _number
 from .windows import Window
 
@@ -52,13 +52,7 @@ class VolumeViewer(WindowingViewer):
         self._spacing = tuple(float(s) for s in volume.spacing)
         # Display size, once: each slice shrunk by the same whole factor (none if it fits).
         self._factor = max(1, math.ceil(max(values.shape[1:]) / max_size))
-        if self._factor == 1:
-            self._volume = np.ascontiguousarray(values, dtype=np.float32)  # no copy if float32
-        else:
-            first = downsample(values[0], max_size)
-            self._volume = np.empty((values.shape[0], *first.shape), dtype=np.float32)
-            for index, plane_values in enumerate(values):
-                self._volume[index] = downsample(plane_values, max_size)
+        self._volume = downsample_slices(values, max_size)
         self._plane = plane
         self._plane_buffer: np.ndarray | None = None
 
