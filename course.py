@@ -2,22 +2,30 @@
 
     python3 course.py lab      # set up, then open JupyterLab at lesson 00
     python3 course.py test     # set up, then run the whole test suite (python -m pytest)
+    python3 course.py link --hub https://hub.example.org --repo https://github.com/you/course
+                               # print the link that puts the course in each learner's
+                               # home on that JupyterHub and opens lesson 00 (nbgitpuller)
 
 Setting up means: make `.venv/` with the best Python found (3.12 preferred, 3.11 or newer
 required), then install the exact pins of requirements.txt into it. Both steps are skipped
 when already done, so running either command again is quick and safe. Extra arguments
 after `test` go to pytest, e.g. `python3 course.py test notebooks/01_reading_a_file.ipynb`.
 As root (containers, cloud VMs), `lab` adds Jupyter's `--allow-root` and says so.
+`link` sets nothing up: it only prints the link (`--branch`, default main, picks the branch;
+the hub's single-user environment needs nbgitpuller, which the course's lock pins; see
+classroom/README.md).
 Uses only the standard library, so it runs before anything is installed.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -32,6 +40,7 @@ MINIMUM = (3, 11)
 # instead of about 205; benchmarks/kernel_memory.py). Binder's binder/start sets the same;
 # C libraries other than glibc (macOS, Windows) ignore it.
 KERNEL_MEMORY_ENV = {"MALLOC_TRIM_THRESHOLD_": "1048576"}
+LESSON_00 = "notebooks/00_setup.ipynb"
 
 
 def say(message: str) -> None:
@@ -109,7 +118,53 @@ def lab_command(python: str, extra: list[str]) -> list[str]:
     return command + extra
 
 
+def pull_path(repo: str, branch: str = "main") -> str:
+    """nbgitpuller's path on a single-user server: pull `branch` of `repo`, open lesson 00.
+
+    nbgitpuller clones into a folder named after the repository URL's last part (its
+    default target path), so lesson 00 opens from there, in JupyterLab. Following it again
+    merges the new commits and keeps the learner's own edits.
+    """
+    folder = repo.rstrip("/").split("/")[-1]
+    query = urllib.parse.urlencode(
+        {"repo": repo, "urlpath": f"lab/tree/{folder}/{LESSON_00}", "branch": branch})
+    return f"git-pull?{query}"
+
+
+def hub_link(hub: str, repo: str, branch: str = "main") -> str:
+    """The link for learners: log in to `hub`, start a server, pull the course, open lesson 00.
+
+    /hub/user-redirect/ sends each learner to their own server, so one link fits the class.
+    """
+    parts = urllib.parse.urlsplit(hub)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ValueError(f"--hub must be the hub's address, like https://hub.example.org, "
+                         f"not {hub!r}")
+    if not repo.rstrip("/") or "?" in repo or "#" in repo:
+        raise ValueError(f"--repo must be the address of a git repository, not {repo!r}")
+    return f"{hub.rstrip('/')}/hub/user-redirect/{pull_path(repo, branch)}"
+
+
+def link(arguments: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 course.py link",
+        description="Print the nbgitpuller link that opens lesson 00 for each learner on a "
+                    "JupyterHub (classroom/README.md).")
+    parser.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example.org")
+    parser.add_argument("--repo", required=True,
+                        help="your copy of the course, e.g. https://github.com/you/course")
+    parser.add_argument("--branch", default="main", help="the branch to pull (default: main)")
+    args = parser.parse_args(arguments)
+    try:
+        print(hub_link(args.hub, args.repo, args.branch))
+    except ValueError as error:
+        parser.error(str(error))
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) >= 2 and sys.argv[1] == "link":
+        return link(sys.argv[2:])  # needs no environment: only prints
     if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test"):
         print(__doc__)
         return 2
