@@ -3,6 +3,7 @@ against pydicom's own conversions (convert_color_space, apply_color_lut)."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
@@ -89,8 +90,8 @@ def test_file_without_pixel_data():
 
 # --- the cine player ----------------------------------------------------------------------
 
-def decoded(image) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(image.value)))
+def decoded(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)))
 
 
 def test_frame_rate_comes_from_the_file():
@@ -103,34 +104,42 @@ def test_frame_rate_comes_from_the_file():
     assert frame_rate(ds) == (DEFAULT_FPS, "no frame rate in the file")
 
 
-def test_player_plays_previews_and_rests_on_the_exact_frame():
+def test_player_sends_every_exact_frame_once():
     ds = pydicom.dcmread(CINE)
     player = CinePlayer(ds)
     assert repr(player) == "CinePlayer(us_cine_ybr.dcm, 30 frames at 30 fps)"
     assert player.play.interval == 33 and player.play.max == 29 and player.frame.max == 29
-    # at rest: the exact frame, as PNG
-    assert player.image.format == "png"
-    np.testing.assert_array_equal(decoded(player.image), to_rgb(ds, frame=0))
-    # playing: each frame change sends that frame's JPEG preview
-    player.play.playing = True
-    player.frame.value = 7
-    assert player.image.format == "jpeg"
-    assert np.abs(decoded(player.image).astype(int) - to_rgb(ds, frame=7)).mean() < 3
-    assert player.status.value.startswith("frame 8 of 30")
-    # paused: the exact frame again
-    player.play.playing = False
-    assert player.image.format == "png"
-    np.testing.assert_array_equal(decoded(player.image), to_rgb(ds, frame=7))
+    assert player.status.value == "30 frames \u00b7 30 frames per second (FrameTime 33.333 ms)"
+    frames = player.picture.frames
+    assert len(frames) == 30 and player.bytes_at_start == sum(map(len, frames))
+    for index in (0, 7, 29):  # lossless: each PNG is exactly to_rgb's frame
+        np.testing.assert_array_equal(decoded(frames[index]), to_rgb(ds, frame=index))
+
+
+def test_play_and_slider_drive_the_picture_in_the_browser():
+    player = CinePlayer(pydicom.dcmread(CINE))
+    # jslinks: Play -> slider -> picture, kept in the browser (played in Chromium by test_browser)
+    assert [(link.source, link.target) for link in player.links] == [
+        ((player.play, "value"), (player.frame, "value")),
+        ((player.frame, "value"), (player.picture, "frame"))]
+    player.show_frame(12)
+    assert player.frame.value == 12 and player.picture.frame == 12
 
 
 def test_player_shows_grey_frames_through_the_display_pipeline():
     ds = pydicom.dcmread(DATA / "ct_enhanced_perfusion.dcm")
     player = CinePlayer(ds, max_size=256)
-    player.show_frame(1)
-    assert player.frame.value == 1
     # 512 x 512 shrunk by 2: each pixel the rounded mean of a 2 x 2 block
     grey = to_display(ds, frame=1).reshape(256, 2, 256, 2).mean(axis=(1, 3))
-    assert np.abs(decoded(player.image).astype(float) - grey).max() <= 1
+    assert np.abs(decoded(player.picture.frames[1]).astype(float) - grey).max() <= 1
+
+
+def test_player_shows_the_frame_on_screen_where_widgets_do_not_run():
+    player = CinePlayer(pydicom.dcmread(CINE))
+    player.show_frame(5)
+    data = player._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]) == player.picture.frames[5]
+    assert "application/vnd.jupyter.widget-view+json" in data
 
 
 def test_player_refuses_a_frame_it_does_not_have():

@@ -27,7 +27,7 @@ SERIES_FILES = [entry["file"] for entry in MANIFEST if entry["origin"] == SERIES
 FOLDERS = sorted({entry["folder"] for entry in MANIFEST if "folder" in entry})
 # A lesson being written while its data lands first: until the notebook exists, the manifest
 # may name it. Remove the entry once the lesson is on main (it is inert from then on).
-UPCOMING_LESSONS = {"08": "08_writing_and_deidentifying.ipynb"}
+UPCOMING_LESSONS: dict[str, str] = {}
 # De-identified copies of third-party files: the copy and the file it was made from.
 DEIDENTIFIED = {
     "nm_jpeg_extended_12bit.dcm":

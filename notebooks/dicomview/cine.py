@@ -1,27 +1,32 @@
 """CinePlayer: the frames of a multi-frame file played at the file's own frame rate.
 
-Built like WindowingViewer: every frame is made 8-bit RGB (or grey) and shrunk to display
-size once, and encoded once as JPEG; playing then only hands the browser the next frame's
-bytes, with no figure and no decoding per frame. Play/pause and the frame slider are
-ipywidgets' `Play` and `IntSlider`, linked in the browser (`jslink`), so the two move
-together without asking the kernel. JPEG is lossy: whenever the player stops (paused, or
-a frame picked by hand), the exact frame follows as PNG.
+Built like the course's viewers: every frame is made 8-bit RGB (or grey), shrunk to
+display size and encoded as PNG once, and all frames go to the browser once. Play/pause
+and the frame slider are ipywidgets' `Play` and `IntSlider`, linked in the browser
+(`jslink`) to each other and to the picture, so playing never waits for the kernel: each
+tick of `Play` shows the next frame the browser already holds. (A first version asked
+the kernel for every frame, and the round trips held a 30 fps loop to about 10 fps.)
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 from PIL import Image
 from pydicom.dataset import Dataset
 
 from .colour import to_rgb
 from .frames import check_frame, dataset_name, number_of_frames
 from .pipeline import to_display
-from .viewer import JPEG_QUALITY, SHOWN_HEIGHT, SHOWN_WIDTH
+from .viewer import SHOWN_HEIGHT, SHOWN_WIDTH
 
 # The rate when the file gives none (PS3.3 C.7.6.5: the Cine module is optional).
 DEFAULT_FPS = 10.0
@@ -56,13 +61,20 @@ def _shrink(pixels: np.ndarray, max_size: int) -> np.ndarray:
     return (blocks.mean(axis=(1, 3), dtype=np.float32) + 0.5).astype(np.uint8)
 
 
-def _encode(pixels: np.ndarray, image_format: str) -> bytes:
+def _png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    if image_format == "jpeg":
-        Image.fromarray(pixels).save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    else:
-        Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+class CinePicture(anywidget.AnyWidget):
+    """The picture of a CinePlayer: every frame, encoded, held by the browser, which
+    shows the one `frame` names (`cine.js`)."""
+
+    _esm = Path(__file__).with_name("cine.js")
+    frames = traitlets.List(traitlets.Bytes()).tag(sync=True)  # PNG files, sent as binary
+    frame = traitlets.Int(0).tag(sync=True)
+    shown = traitlets.Dict({"height": SHOWN_HEIGHT, "width": SHOWN_WIDTH}).tag(sync=True)
 
 
 class CinePlayer(widgets.VBox):
@@ -75,69 +87,52 @@ class CinePlayer(widgets.VBox):
     """
 
     def __init__(self, ds: Dataset, *, max_size: int = 512):
-        self._ds, self._max_size = ds, max_size
+        self._ds = ds
         self._name = dataset_name(ds)
         self._frames = number_of_frames(ds)
-        self._grey = str(ds.get("PhotometricInterpretation", "")).strip().startswith("MONOCHROME")
-        self.frame_rate, self._rate_source = frame_rate(ds)
-        # Every frame at display size, once, as JPEG (the decoded frames are then let go).
-        self._previews = [_encode(pixels, "jpeg") for pixels in self._display_frames()]
-
-        interval = max(1, round(1000 / self.frame_rate))
+        self.frame_rate, rate_source = frame_rate(ds)
+        self.picture = CinePicture(
+            frames=[_png(_shrink(pixels, max_size)) for pixels in self._display_frames()])
         self.play = widgets.Play(
-            min=0, max=self._frames - 1, step=1, interval=interval, repeat=True,
-            description="play", layout=widgets.Layout(flex="0 0 auto"))
+            min=0, max=self._frames - 1, step=1, interval=max(1, round(1000 / self.frame_rate)),
+            repeat=True, description="play", layout=widgets.Layout(flex="0 0 auto"))
         self.frame = widgets.IntSlider(
             description="frame", min=0, max=self._frames - 1, step=1, continuous_update=True,
             style={"description_width": "48px"}, layout=widgets.Layout(flex="1 1 auto"))
-        widgets.jslink((self.play, "value"), (self.frame, "value"))
-        self.image = widgets.Image(format="png", layout=widgets.Layout(
-            max_height=f"{SHOWN_HEIGHT}px", max_width=f"{SHOWN_WIDTH}px",
-            width="auto", height="auto", object_fit="contain"))
-        self.status = widgets.Label()
+        # In the browser: Play drives the slider, the slider picks the picture's frame.
+        self.links = (widgets.jslink((self.play, "value"), (self.frame, "value")),
+                      widgets.jslink((self.frame, "value"), (self.picture, "frame")))
+        self.status = widgets.Label(
+            f"{self._frames} frames \u00b7 {self.frame_rate:.3g} frames per second ({rate_source})")
         super().__init__(
-            [self.image, widgets.HBox([self.play, self.frame]), self.status],
+            [self.picture, widgets.HBox([self.play, self.frame]), self.status],
             layout=widgets.Layout(width=f"{SHOWN_WIDTH}px", max_width="100%"))
-        self.frame.observe(lambda change: self.show_frame(change["new"]), "value")
-        self.play.observe(self._on_playing, "playing")
-        self.show_frame(0)
 
-    def _display_frames(self):
-        """Each frame as display-size uint8 (grey 2-D, or RGB), one after another."""
-        if self._grey:
+    def _display_frames(self) -> Iterator[np.ndarray]:
+        """Each frame as uint8, grey (rows, columns) or RGB (rows, columns, 3)."""
+        if str(self._ds.get("PhotometricInterpretation", "")).strip().startswith("MONOCHROME"):
             for index in range(self._frames):
-                yield _shrink(to_display(self._ds, frame=index), self._max_size)
+                yield to_display(self._ds, frame=index)
         else:
-            frames = to_rgb(self._ds).reshape(self._frames, int(self._ds.Rows), int(self._ds.Columns), 3)
-            for pixels in frames:
-                yield _shrink(pixels, self._max_size)
+            rgb = to_rgb(self._ds)
+            yield from rgb.reshape(self._frames, *rgb.shape[-3:])
 
-    def _exact(self, index: int) -> bytes:
-        """Frame `index` at display size as PNG (lossless)."""
-        if self._grey:
-            pixels = to_display(self._ds, frame=index)
-        else:
-            pixels = to_rgb(self._ds, frame=index)
-        return _encode(_shrink(pixels, self._max_size), "png")
+    @property
+    def bytes_at_start(self) -> int:
+        """How many bytes of pictures go to the browser when the player is displayed."""
+        return sum(len(frame) for frame in self.picture.frames)
+
+    def show_frame(self, index: int) -> None:
+        """Show frame `index` (counted from 0), and move the slider to it."""
+        check_frame(self._ds, index)
+        with self.frame.hold_sync(), self.picture.hold_sync():
+            self.frame.value = self.picture.frame = index
 
     def __repr__(self) -> str:
         return f"CinePlayer({self._name}, {self._frames} frames at {self.frame_rate:.3g} fps)"
 
-    def show_frame(self, index: int) -> None:
-        """Show frame `index` (counted from 0): the JPEG preview while playing, else the
-        exact PNG. Moves the slider (and the play button's count) to it."""
-        check_frame(self._ds, index)
-        if self.frame.value != index:
-            self.frame.value = index  # observed: comes back here
-            return
-        playing = self.play.playing
-        with self.image.hold_sync():
-            self.image.format = "jpeg" if playing else "png"
-            self.image.value = self._previews[index] if playing else self._exact(index)
-        self.status.value = (
-            f"frame {index + 1} of {self._frames} \u00b7 {self.frame_rate:.3g} frames per second "
-            f"({self._rate_source})")
-
-    def _on_playing(self, change: dict) -> None:
-        if not change["new"]:  # paused: the exact frame
-            self.show_frame(self.frame.value)
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, and beside it the frame on screen as PNG, for pages without widgets."""
+        data = super()._repr_mimebundle_(**kwargs)
+        data["image/png"] = base64.b64encode(self.picture.frames[self.picture.frame]).decode("ascii")
+        return data
