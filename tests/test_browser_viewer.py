@@ -9,15 +9,18 @@ import base64
 import io
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pydicom
 import pytest
+from nbconvert import HTMLExporter
 from PIL import Image
 
 import dicomview.browser_viewer
 from dicomview import BrowserViewer, apply_window, display_values, load_series, to_display
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def sent_values(viewer: BrowserViewer) -> np.ndarray:
@@ -108,3 +111,16 @@ def test_pixel_aspect_follows_the_pixel_spacing():
 def test_colour_file_points_to_to_rgb():
     with pytest.raises(ValueError, match=r"dicomview\.to_rgb"):
         BrowserViewer(pydicom.dcmread(DATA / "us_rgb.dcm"))
+
+
+def test_static_export_of_lesson_05_shows_the_viewers_pictures():
+    """`jupyter nbconvert --to html` (no widget state saved): each BrowserViewer output
+    shows its stored PNG, so the lesson read on the web still shows its pictures."""
+    lesson = nbformat.read(NOTEBOOKS / "05_windowing.ipynb", as_version=4)
+    html, _ = HTMLExporter().from_notebook_node(lesson)
+    pictures = [output.data["image/png"] for cell in lesson.cells if cell.cell_type == "code"
+                for output in cell.outputs
+                if output.get("data", {}).get("text/plain", "").startswith("BrowserViewer(")]
+    assert len(pictures) == 3  # the head CT, the chest CR, the dental phantom
+    for picture in pictures:
+        assert f'src="data:image/png;base64,{picture.replace("\n", "")}' in html.replace("\n", "")
