@@ -122,5 +122,7 @@ def test_static_export_of_lesson_05_shows_the_viewers_pictures():
                 for output in cell.outputs
                 if output.get("data", {}).get("text/plain", "").startswith("BrowserViewer(")]
     assert len(pictures) == 3  # the head CT, the chest CR, the dental phantom
+    page = html.replace("\n", "")
     for picture in pictures:
-        assert f'src="data:image/png;base64,{picture.replace("\n", "")}' in html.replace("\n", "")
+        encoded = picture.replace("\n", "")
+        assert f'src="data:image/png;base64,{encoded}' in page
