@@ -56,17 +56,18 @@ c.Spawner.args = [
 ]
 
 # --- Per-learner limits ----------------------------------------------------------------
-# Measured by tests/test_classroom.py (docs/instructor-guide.md, "Teaching a class"): a
-# learner's server holds about 110 MB and lesson 05's kernel peaks at about 230 MB, so one
-# lesson at a time needs about 350 MB. The guarantee covers that with room for a second
-# open lesson; the limit lets a learner keep three or four lessons open before the
-# kernel that asks for more is killed. Spawners that enforce them: KubeSpawner (Zero to
-# JupyterHub), SystemdSpawner (The Littlest JupyterHub), DockerSpawner; the local
-# spawners only pass them on as MEM_LIMIT/CPU_LIMIT.
+# Measured by tests/test_classroom.py (README.md next to this file, "Sizing a machine"): a
+# learner's Jupyter server holds about 145 MB and lesson 05's kernel peaks at about 235 MB
+# (it keeps about 185 MB when it ends), so one lesson open needs about 380 MB. The
+# guarantee covers that with room; the limit is Binder's 1 GB, which the lessons are
+# budgeted for: the server, one lesson at its peak and three finished lessons left open.
+# Spawners that enforce them: KubeSpawner (Zero to JupyterHub), SystemdSpawner (The
+# Littlest JupyterHub), DockerSpawner; the local spawners only pass them on as
+# MEM_LIMIT/CPU_LIMIT.
 c.Spawner.mem_guarantee = "512M"
 c.Spawner.mem_limit = "1G"
-# Running all of lesson 05 takes a few CPU-seconds; one core for a learner's burst, a
-# tenth of a core reserved each: a class runs cells in bursts, rarely at the same second.
+# Starting a server and running all of lesson 05 cost about 14 CPU-seconds; a kernel uses
+# one core. A tenth of a core is reserved for each learner: up to 10 learners per core.
 c.Spawner.cpu_guarantee = 0.1
 c.Spawner.cpu_limit = 1
 
