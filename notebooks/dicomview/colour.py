@@ -17,7 +17,8 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder
 
 from .frames import check_frame, dataset_name, number_of_frames
-from .pipeline import _check_decoder, _check_pixel_data, to_display
+from .checks import check_decoder, check_pixel_data
+from .pipeline import to_display
 
 _YBR = ("YBR_FULL", "YBR_FULL_422")
 
@@ -74,7 +75,7 @@ def to_rgb(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
     Frames are decoded one at a time into the result, so the memory needed stays near
     the result's own size.
     """
-    _check_pixel_data(ds)
+    check_pixel_data(ds)
     if frame is not None:
         check_frame(ds, frame)
     photometric = str(ds.get("PhotometricInterpretation", "")).strip()
@@ -88,7 +89,7 @@ def to_rgb(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
             "YBR_FULL_422 and PALETTE COLOR). Try ds.pixel_array; pydicom's decoders "
             "turn some other colour spaces (YBR_ICT, YBR_RCT of JPEG 2000) into RGB.")
     palette = _palette_table(ds) if photometric == "PALETTE COLOR" else None
-    _check_decoder(ds)
+    check_decoder(ds)
     bits = int(ds.get("BitsStored") or 8)
     frames = [frame] if frame is not None else range(number_of_frames(ds))
     decoder = get_decoder(ds.file_meta.TransferSyntaxUID)

@@ -28,7 +28,8 @@ from pydicom.errors import InvalidDicomError
 from pydicom.pixels import iter_pixels, pixel_array
 
 from .frames import frame_attributes, number_of_frames
-from .pipeline import _apply_modality, _check_decoder, _check_greyscale, _stored_values
+from .checks import check_decoder, check_greyscale
+from .pipeline import _apply_modality, _stored_values
 from .windows import Window, file_windows
 
 # Direction cosines that differ by less than this are the same orientation.
@@ -356,8 +357,8 @@ def _load_multiframe(path: Path) -> Volume:
     groups = [frame_attributes(ds, frame) for frame in range(frames)]
     slices = [_slice_of(ds, frame, f"{path.name} frame {frame}", g) for frame, g in enumerate(groups)]
     ordered = _order(slices, path.name)
-    _check_greyscale(ds)
-    _check_decoder(ds)
+    check_greyscale(ds)
+    check_decoder(ds)
     rank = {item.source: index for index, item in enumerate(ordered)}
     values = np.empty((frames, *ordered[0].shape), dtype=np.float32)
     for frame, stored in enumerate(iter_pixels(path)):  # one frame at a time, from the file

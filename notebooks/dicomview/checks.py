@@ -1,0 +1,101 @@
+"""Checks before pixels are decoded: is there pixel data, is it greyscale, and is a
+decoder for its transfer syntax installed? Each failure says what to do about it."""
+
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+from pydicom.pixels import get_decoder
+from pydicom.uid import (
+    JPEG2000,
+    HTJ2K,
+    HTJ2KLossless,
+    HTJ2KLosslessRPCL,
+    JPEG2000Lossless,
+    JPEGExtended12Bit,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+)
+
+from .frames import dataset_name
+
+# What to install when pydicom has no working decoder for a transfer syntax. The course's
+# lock has every one of these but pylibjpeg-libjpeg (GPL-3.0; README "Licences of the
+# software"), so these messages matter in a learner's own environment.
+_JPEG_LS = "%pip install pyjpegls (MIT; or python-gdcm, Apache-2.0)"
+_JPEG_LOSSLESS = "%pip install python-gdcm (Apache-2.0; or pylibjpeg-libjpeg, GPL-3.0)"
+_JPEG_EXTENDED = "%pip install pillow (MIT-CMU; or python-gdcm, Apache-2.0; both 8-bit only)"
+_JPEG_2000 = "%pip install pylibjpeg pylibjpeg-openjpeg (MIT; or python-gdcm, Apache-2.0)"
+_HTJ2K = "%pip install pylibjpeg pylibjpeg-openjpeg (MIT)"
+_DECODER_PACKAGES = {
+    JPEGLSLossless: _JPEG_LS,
+    JPEGLSNearLossless: _JPEG_LS,
+    JPEGLossless: _JPEG_LOSSLESS,
+    JPEGLosslessSV1: _JPEG_LOSSLESS,
+    JPEGExtended12Bit: _JPEG_EXTENDED,
+    JPEG2000Lossless: _JPEG_2000,
+    JPEG2000: _JPEG_2000,
+    HTJ2KLossless: _HTJ2K,
+    HTJ2KLosslessRPCL: _HTJ2K,
+    HTJ2K: _HTJ2K,
+}
+
+
+def check_pixel_data(ds: Dataset) -> None:
+    """Raise unless `ds` has pixel data."""
+    if "PixelData" not in ds:
+        raise ValueError(
+            f"{dataset_name(ds)} has no pixel data (no PixelData element): it may be a "
+            "report or a presentation state, or it was read with stop_before_pixels=True. "
+            "Read an image file, without stop_before_pixels."
+        )
+
+
+def check_greyscale(ds: Dataset) -> None:
+    """Raise unless `ds` has pixel data that a greyscale pipeline can show."""
+    check_pixel_data(ds)
+    name = dataset_name(ds)
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
+    samples = int(ds.get("SamplesPerPixel") or 1)
+    if samples != 1 or photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        raise ValueError(
+            f"{name} is a colour image (PhotometricInterpretation {photometric!r}, "
+            f"{samples} samples per pixel); window center/width apply only to "
+            "greyscale MONOCHROME1/MONOCHROME2 images. Show it in colour: "
+            "plt.imshow(dicomview.to_rgb(ds)) (or dicomview.CinePlayer(ds) for a cine loop)."
+        )
+
+
+def check_decoder(ds: Dataset) -> None:
+    """Raise if the pixel data cannot be decoded here, naming the package to install."""
+    name = dataset_name(ds)
+    syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+    if syntax is None:
+        raise ValueError(
+            f"{name} has no Transfer Syntax UID (its file meta information is missing, "
+            "e.g. a file read with force=True), so its pixel data cannot be decoded. "
+            "Set it, e.g. ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian."
+        )
+    if not syntax.is_compressed:
+        return
+    decoder = get_decoder(syntax)
+    if not decoder.is_available:
+        install = _DECODER_PACKAGES.get(
+            syntax, "one of: " + "; ".join(decoder.missing_dependencies)
+        )
+        raise RuntimeError(
+            f"{name} is compressed with {syntax.name} and no decoder for it is installed. "
+            f"Install one ({install}), restart the kernel and read the file again."
+        )
+    bits = int(ds.get("BitsStored") or 8)
+    if syntax == JPEGExtended12Bit and bits > 8 and "pylibjpeg" not in decoder.available_plugins:
+        # Pillow and GDCM are "available" for this syntax, yet both decode only 8-bit JPEG.
+        raise RuntimeError(
+            f"{name} is compressed with {syntax.name} at {bits} bits per sample, and no "
+            "decoder for 12-bit JPEG is installed: Pillow and GDCM decode only 8-bit JPEG. "
+            "pydicom's one plugin for it is pylibjpeg-libjpeg, licensed GPL-3.0 (read its "
+            "licence before you ship it in your own project). Install it "
+            "(%pip install pylibjpeg pylibjpeg-libjpeg), restart the kernel and read the "
+            "file again."
+        )
