@@ -239,10 +239,15 @@ def stop_everything(process: subprocess.Popen, marker: str) -> list[int]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
+    if shutil.which("node") is None:
+        pytest.skip("the classroom test needs Node.js for configurable-http-proxy "
+                    "(Debian/Ubuntu: apt-get install nodejs npm)")
+    if shutil.which("git") is None or subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
+        pytest.skip("the classroom test pulls the course from a git clone of this repository: "
+                    "it needs git and a clone, not a downloaded copy")
     tmp = tmp_path_factory.mktemp("classroom")
     chp = proxy_command(tmp)
-    if shutil.which("git") is None:
-        pytest.skip("nbgitpuller needs git")
     # The course as learners would pull it: the committed HEAD of this repository.
     upstream = tmp / "upstream" / "dicom-course"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(upstream)], check=True)
