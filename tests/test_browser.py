@@ -34,7 +34,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from dicomview import apply_window, display_values
+from dicomview import apply_window, display_values, load_series
 from lab_server import LabServer, running_jupyterlab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -289,12 +289,17 @@ def browser_selected(viewer: Locator) -> str:
 def check_canvas(canvas: Locator, center: float, width: float) -> None:
     """The canvas holds the head CT's display-size values windowed as dicomview does it
     in the kernel (to_display's arithmetic), within one grey level."""
-    greys = np.array(canvas.evaluate(CANVAS_GREYS_JS), dtype=np.int16)
     expected = apply_window(display_values(pydicom.dcmread(HEAD_CT), 512), center, width)
+    check_canvas_shows(canvas, expected, f"C {center} W {width}")
+
+
+def check_canvas_shows(canvas: Locator, expected: np.ndarray, what: str = "") -> None:
+    """The canvas's grey levels are `expected` (uint8), within one grey level."""
+    greys = np.array(canvas.evaluate(CANVAS_GREYS_JS), dtype=np.int16)
     difference = np.abs(greys.reshape(expected.shape) - expected)
     assert difference.max() <= 1, (
-        f"canvas at C {center} W {width}: {np.count_nonzero(difference > 1)} pixels more "
-        f"than one grey level from to_display (largest difference {difference.max()})")
+        f"canvas {what}: {np.count_nonzero(difference > 1)} pixels more than one grey "
+        f"level from the kernel's picture (largest difference {difference.max()})")
 
 
 CANVAS_GREYS_JS = """canvas => {
@@ -384,6 +389,23 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
                     describe(latencies_ms))
     (ARTIFACTS / "06_volume_viewer_latency.json").write_text(
         json.dumps({"slice": latency_figures(latencies_ms)}, indent=1))
+
+    # The same volume in a BrowserViewer: slices change in the browser (Page Up/Down, wheel).
+    browser_viewer = tab.locator(".dv-viewer").filter(has=tab.locator(".dv-row", has_text="slice")).first
+    browser_viewer.scroll_into_view_if_needed()
+    status = browser_viewer.locator(".dv-status")
+    expect(status).to_contain_text("slice 25 of 40")
+    canvas = browser_viewer.locator("canvas")
+    canvas.focus()
+    tab.keyboard.press("PageDown")
+    expect(status).to_contain_text("slice 24 of 40 \u00b7 C 40 W 80")
+    volume = load_series(REPO / "data" / "head_ct_series")
+    check_canvas_shows(canvas, apply_window(volume.values[23], 40, 80))
+    box = canvas.bounding_box()
+    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.mouse.wheel(0, 100)
+    expect(status).to_contain_text("slice 25 of 40")
+    check_canvas_shows(canvas, apply_window(volume.values[24], 40, 80))
 
 
 @pytest.mark.skipif(CINE_LESSON not in LESSONS, reason=f"{CINE_LESSON} not written yet")

@@ -38,7 +38,7 @@ from .windows import Window, file_windows
 
 # All slices go to the browser at once up to this many bytes of float32 values (the
 # head CT series at display size takes 10.5 MB); a larger volume is sent slice by slice.
-RESIDENT_BYTES = 64 * 2**20
+RESIDENT_BYTES = 64_000_000
 
 
 def _as_bytes(values: np.ndarray) -> memoryview:
