@@ -74,7 +74,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """
     root = tmp_path_factory.mktemp("course") / "repo"
     shutil.copytree(REPO, root, symlinks=True, ignore=shutil.ignore_patterns(
-        ".*", "__pycache__", "artifacts", "test-results", "wheelhouse", "*.egg-info"))
+        ".*", "__pycache__", "artifacts", "test-results", "wheelhouse", "*.egg-info",
+        "node_modules"))
     with running_jupyterlab(root, tmp_path_factory.mktemp("jupyter")) as server:
         yield server
 
