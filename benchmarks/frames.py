@@ -20,9 +20,7 @@ Run from the repository root:
 from __future__ import annotations
 
 import io
-import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -35,25 +33,10 @@ from PIL import Image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "notebooks"))
+from timing import spread, timed  # noqa: E402  (benchmarks/timing.py)
 from dicomview import CinePlayer, to_rgb  # noqa: E402
 
 RUNS = 5
-
-
-def spread(times: list[float]) -> str:
-    """Median, the middle half (quartiles) and the extremes, in ms."""
-    q1, median, q3 = statistics.quantiles(times, n=4)
-    return f"median {median:7.2f} ms  (quartiles {q1:.2f}-{q3:.2f}, min {min(times):.2f}, max {max(times):.2f})"
-
-
-def timed(action, count: int) -> list[float]:
-    """Milliseconds for `count` calls of action(i)."""
-    times = []
-    for i in range(count):
-        start = time.perf_counter()
-        action(i)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
 
 
 def picture_size(data: bytes) -> str:

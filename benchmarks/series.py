@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -27,27 +26,12 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "notebooks"))
+from timing import spread, timed  # noqa: E402  (benchmarks/timing.py)
 from dicomview import VolumeViewer, apply_window, find_series, load_series  # noqa: E402
 from dicomview.viewer import JPEG_QUALITY  # noqa: E402
 
 LOADS = 7  # runs of each way of loading
 SLIDER_UPDATES = 60
-
-
-def spread(times: list[float]) -> str:
-    """Median, the middle half (quartiles) and the extremes, in ms."""
-    q1, median, q3 = statistics.quantiles(times, n=4)
-    return f"median {median:7.2f} ms  (quartiles {q1:.2f}-{q3:.2f}, min {min(times):.2f}, max {max(times):.2f})"
-
-
-def timed(action, count: int) -> list[float]:
-    """Milliseconds for `count` calls of action(i)."""
-    times = []
-    for i in range(count):
-        start = time.perf_counter()
-        action(i)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
 
 
 def dicomview_load(folder: Path):

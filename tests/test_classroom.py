@@ -52,6 +52,8 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 from traitlets.config import Config
 
+from course_script import course
+
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "classroom"
 CHP = CLASSROOM / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -78,15 +80,6 @@ print("MEASURE" + _json.dumps({"kernel": _status("self"), "server": _status(_os.
 """
 
 
-def load_course():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-course = load_course()
 
 
 # --- The link command -----------------------------------------------------------------
@@ -370,7 +363,7 @@ class Learner:
         assert events and events[-1]["phase"] == "finished", (self.name, events[-3:])
         lab = await self.client.get(f"{self.server}{data['path']}")
         assert lab.status_code == 200 and "JupyterLab" in lab.text, lab.url
-        assert data["path"] == f"lab/tree/dicom-course/notebooks/00_setup.ipynb"
+        assert data["path"] == "lab/tree/dicom-course/notebooks/00_setup.ipynb"
         return events
 
     def headers(self) -> dict:
@@ -538,7 +531,7 @@ def test_following_the_link_again_keeps_the_learners_edits(hub):
             subprocess.run(["git", "-C", str(upstream), "-c", "user.name=Instructor",
                             "-c", "user.email=instructor@example.org", "commit", "--quiet",
                             "-m", "Errata"], check=True)
-            events = await learner.follow_link()
+            await learner.follow_link()
             after = (await learner.api("GET", f"contents/{lesson}",
                                        params={"content": 1})).json()["content"]
             assert after["cells"][index]["source"].startswith(mine)

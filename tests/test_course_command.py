@@ -7,7 +7,6 @@ own, and asks it for lesson 00 as a browser would.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import signal
@@ -21,19 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from course_script import course
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_00 = "notebooks/00_setup.ipynb"
 REFUSALS = ("Running as root is not recommended", "Use --allow-root to bypass")
 
 
-def load_course():
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-course = load_course()
 
 
 @pytest.mark.parametrize("uid, expected", [(0, True), (1000, False)], ids=["root", "user"])
