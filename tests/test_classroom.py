@@ -390,8 +390,9 @@ class Learner:
         kernel_id = session["kernel"]["id"]
         ws_url = (self.server.replace("http://", "ws://")
                   + f"api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}")
-        connection = await websocket_connect(HTTPRequest(
-            ws_url, headers={"Cookie": self.cookie_header()}))
+        connection = await websocket_connect(HTTPRequest(  # tornado waits 20 s by default:
+            ws_url, headers={"Cookie": self.cookie_header()},  # too short with a class
+            connect_timeout=120, request_timeout=120))          # starting kernels at once
         try:
             kernel = Kernel(connection)
             for index, cell in enumerate(notebook["content"]["cells"]):
