@@ -5,13 +5,13 @@ or a multi-frame file given on the command line:
 - building a `CinePlayer` (every frame decoded, converted and encoded as PNG once) and
   the bytes it sends to the browser once;
 - the player's frame update in the kernel (`show_frame`: two traits set; while playing
-  the kernel does nothing at all, the browser swaps frames it holds), median over every
-  frame, at display size;
+  the kernel does nothing at all: the browser draws the frames it holds, timed by its
+  clock), median over every frame, at display size;
 - the same frame update done the naive way (take the frame, draw a Matplotlib figure);
 - `to_rgb` on every frame: time (median of several runs) and peak memory (tracemalloc)
   against the size of its RGB result.
 The frame rate reached in the browser is measured by tests/test_browser.py (it plays the
-cine for a second in Chromium). This script measures and prints; it asserts nothing.
+cine for a second in Chromium and counts the frames drawn). This script measures and prints; it asserts nothing.
 Run from the repository root:
 
     .venv/bin/python benchmarks/frames.py [FILE]
@@ -65,7 +65,7 @@ def main() -> None:
     print(f"CinePlayer built (every frame decoded and encoded once): {spread(builds)}")
     player = CinePlayer(ds)
     print(f"  sent to the browser once: {player.bytes_at_start / 1e6:.2f} MB of PNG, "
-          f"{frames} frames of {picture_size(player.picture.frames[0])}; "
+          f"{frames} frames of {picture_size(player.frames[0])}; "
           f"frame rate {player.frame_rate:.3g} fps (a frame every {1000 / player.frame_rate:.1f} ms)")
     updates = timed(lambda i: player.show_frame((i + 1) % frames), 3 * frames)
     print(f"frame update in the kernel (show_frame):          {spread(updates)}")
