@@ -113,6 +113,7 @@ class CinePlayer(anywidget.AnyWidget):
 
     @property
     def frame_count(self) -> int:
+        """How many frames the player holds (the file's Number of Frames)."""
         return len(self.frames)
 
     @property
@@ -125,6 +126,7 @@ class CinePlayer(anywidget.AnyWidget):
         self.playing = True
 
     def pause(self) -> None:
+        """Stop playing (the browser keeps the frame it shows)."""
         self.playing = False
 
     def show_frame(self, index: int) -> None:
