@@ -378,17 +378,20 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     picture.evaluate("img => img.decode()")
     before = picture.screenshot(path=ARTIFACTS / "06_viewer_before.png")
 
-    # The chosen window stays chosen while the slices change. A preset on the sliders'
-    # present grid (bone, C 400 W 1800): a preset half a step off it (subdural, C 75 W 215,
-    # on this volume's step of 10) can come back one step off from the browser -- a known
-    # defect of WindowingViewer's grid moves, left for the browser-side viewer (issue 12).
-    viewer.locator(".widget-dropdown select").select_option(label="preset: bone (C 400, W 1800)")
-    wait_for_center(tab, viewer, 400)
+    # The chosen window stays chosen while the slices change: the subdural preset (C 75
+    # W 215), off the sliders' steps of 10, after the bone preset (C 400 W 1800), on them.
+    select = viewer.locator(".widget-dropdown select")
+    for label, window in (("preset: bone (C 400, W 1800)", "C 400 W 1800"),
+                          ("preset: subdural (C 75, W 215)", "C 75 W 215")):
+        select.select_option(label=label)
+        expect(viewer.locator(".widget-label").filter(has_text=window)).to_be_visible()
+        tab.wait_for_timeout(ROUND_TRIP_MS)  # the sliders have sent their values back
+        assert selected_window(viewer) == label, f"the drop-down lost {label}"
     watch_picture(viewer)
     latencies_ms = press_arrow_keys(tab, viewer, slider_labelled(viewer, "slice"))
     tab.wait_for_timeout(ROUND_TRIP_MS)
-    assert selected_window(viewer) == "preset: bone (C 400, W 1800)", "window lost on a slice move"
-    expect(viewer.locator(".widget-label").filter(has_text="C 400 W 1800")).to_be_visible()
+    assert selected_window(viewer) == "preset: subdural (C 75, W 215)", "window lost on a slice move"
+    expect(viewer.locator(".widget-label").filter(has_text="C 75 W 215")).to_be_visible()
     after = picture.screenshot(path=ARTIFACTS / "06_viewer_after.png")
     assert after != before, f"{title}: the picture did not change when the slices moved"
 

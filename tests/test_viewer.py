@@ -157,15 +157,28 @@ def test_the_dropdown_shows_the_window_on_screen(head_ct):
     assert viewer.choice.label == "file: window 1 (C 40, W 100)"  # after reset
 
 
-def test_every_offered_window_is_a_point_of_the_sliders_grid(head_ct):
-    """The browser snaps a slider to min + k * step: what the viewer sets must be on it."""
+def test_offered_windows_never_move_the_sliders_steps(head_ct):
+    """The browser snaps a slider to min + k * step. Choosing a window leaves the steps
+    where they are (moving the minimum made the browser send values back a step off), puts
+    each handle on the nearest step, and shows the exact window."""
     viewer = WindowingViewer(head_ct)
+    steps = [(slider.min, slider.step) for slider in (viewer.center, viewer.width)]
     for _, window in viewer.choice.options:
         viewer.choice.value = window
+        assert [(slider.min, slider.step) for slider in (viewer.center, viewer.width)] == steps
         for slider, value in ((viewer.center, window.center), (viewer.width, window.width)):
-            steps = (value - slider.min) / slider.step
-            assert steps == pytest.approx(round(steps), abs=1e-9)
-            assert slider.min <= value <= slider.max
+            assert slider.min % slider.step == pytest.approx(0, abs=1e-9)
+            assert abs(slider.value - value) <= slider.step / 2
+        assert (viewer.window.center, viewer.window.width) == (window.center, window.width)
+        assert viewer.choice.value == window
+
+
+def test_a_step_from_a_handle_between_steps_is_a_move(head_ct):
+    viewer = WindowingViewer(head_ct)
+    viewer.choice.value = PRESETS["subdural"]  # W 215: its handle stands at 220
+    assert viewer.width.value == 220
+    viewer.width.value = 220 - viewer.width.step  # one arrow key press to the left
+    assert viewer.window.width == 200 and viewer.choice.value is None
 
 
 def test_the_viewer_fits_a_projector():
@@ -204,7 +217,7 @@ def test_a_frame_of_a_multiframe_file():
     ds = read("head_mr_multiframe.dcm")
     viewer = WindowingViewer(ds, frame=4)
     viewer.refresh()
-    window = (viewer.center.value, viewer.width.value)
+    window = (viewer.window.center, viewer.window.width)
     np.testing.assert_array_equal(shown(viewer), to_display(ds, *window, frame=4))
 
 

@@ -6,10 +6,13 @@ JPEG (about a millisecond to encode). No figure is built per update and Matplotl
 involved. JPEG is lossy, so once the sliders rest the exact image follows as PNG.
 
 Why the drop-down keeps its choice: a browser slider moves in whole steps from its
-minimum, and when the kernel sets a value it sends back the value it snapped to, which
-can differ by a rounding error (74.99999999999955 for 75) or by up to half a step. The
-viewer keeps the window it shows itself, puts every value it sets on the slider's grid,
-and takes a value from the browser as a move only if it lies at least half a step away.
+minimum, and when the kernel sets a value it sends back the value it snapped to. So the
+viewer keeps the exact window itself (what the picture, the status line and the drop-down
+show), puts each slider's handle on the step nearest to it, and takes a value from the
+browser as a move only if it lies at least half a step from that handle position. The
+sliders' steps never move: their minimum is a whole number of steps, and widening a range
+keeps it so. (Moving the minimum to put 75 on the grid did not work: the browser's slider
+applies a new value before a new minimum, and sent back 75 snapped to the old steps.)
 """
 
 from __future__ import annotations
@@ -125,10 +128,12 @@ class WindowingViewer(widgets.VBox):
         windows = [w for _, w in choices]
 
         # Where the sliders may go without widening: the values, and every offered window.
-        self._center_low = min([low] + [w.center for w in windows])
-        self._center_high = max([high] + [w.center for w in windows])
-        self._width_high = max([2 * (high - low)] + [w.width for w in windows])
+        # Their steps are whole multiples of `step` (the width's from the first one >= 1).
         step = nice_step(high - low)
+        center_low = math.floor(min([low] + [w.center for w in windows]) / step + 1e-9) * step
+        center_high = max([high] + [w.center for w in windows])
+        width_low = math.ceil(1 / step - 1e-9) * step
+        width_high = max([2 * (high - low)] + [w.width for w in windows])
         decimals = max(0, -math.floor(math.log10(step)))
         readout = f".{decimals}f"
         slider_style = {"description_width": "56px"}
@@ -137,12 +142,12 @@ class WindowingViewer(widgets.VBox):
             max_height=f"{SHOWN_HEIGHT}px", max_width=f"{SHOWN_WIDTH}px",
             width="auto", height="auto", object_fit="contain", flex="0 1 auto"))
         self.center = widgets.FloatSlider(
-            description="center", min=self._center_low, max=self._center_high, step=step,
+            description="center", min=center_low, max=center_high, step=step,
             readout_format=readout, continuous_update=True, style=slider_style,
             layout=widgets.Layout(width="100%"),
         )
         self.width = widgets.FloatSlider(
-            description="width", min=1, max=self._width_high, step=step,
+            description="width", min=width_low, max=width_high, step=step,
             readout_format=readout, continuous_update=True, style=slider_style,
             layout=widgets.Layout(width="100%"),
         )
@@ -206,25 +211,19 @@ class WindowingViewer(widgets.VBox):
         self._update()
 
     def _move_sliders(self, center: float, width: float) -> None:
-        """Put both sliders on `center` and `width`, each value on its slider's grid.
+        """Put each slider's handle on the step nearest to `center` and `width`.
 
-        The browser snaps a slider to min + k * step; so the minimum is moved (by less
-        than a step) to make the value a grid point, and the ranges widen if needed.
+        A range widens by whole steps when a value lies outside it, in a message of its
+        own before the value's, so that the browser's steps stay where they were.
         """
         self._quiet = True
         try:
-            step = self.center.step
-            center_min = center - math.ceil(max(0.0, center - self._center_low) / step - 1e-9) * step
-            step = self.width.step
-            width_min = width - math.floor(max(0.0, width - 1.0) / step + 1e-9) * step  # >= 1
-            for slider, value, new_min, top in (
-                (self.center, center, center_min, self._center_high),
-                (self.width, width, width_min, self._width_high),
-            ):
-                with slider.hold_sync():
-                    slider.max = max(top, value, slider.min)
-                    slider.min = new_min
-                    slider.value = value
+            for slider, value in ((self.center, center), (self.width, width)):
+                if value < slider.min:
+                    slider.min = math.floor(value / slider.step + 1e-9) * slider.step
+                if value > slider.max:
+                    slider.max = value  # the end of a range is a stop even off the steps
+                slider.value = _on_grid(slider, value)
         finally:
             self._quiet = False
 
@@ -286,8 +285,8 @@ class WindowingViewer(widgets.VBox):
         slider = change["owner"]
         value = _on_grid(slider, change["new"])
         shown = self._center_value if slider is self.center else self._width_value
-        if abs(value - shown) < slider.step / 2:
-            return  # the browser's snapped copy of a value the viewer set: not a move
+        if abs(value - _on_grid(slider, shown)) < slider.step / 2:
+            return  # the browser's copy of the handle position the viewer set: not a move
         if slider is self.center:
             self._center_value = value
         else:
