@@ -42,19 +42,18 @@ def _stored_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
     return pixels
 
 
-def _pieces(ds: Dataset, stored: np.ndarray, frame: int | None, out: np.ndarray
-            ) -> list[tuple[np.ndarray, Dataset, np.ndarray]]:
-    """(stored values, the attributes that apply to them, where their result goes).
+def _pieces(ds: Dataset, stored: np.ndarray, frame: int | None) -> list[tuple[object, Dataset]]:
+    """(index into `stored` and its result, the attributes that apply to that part).
 
     One piece for the whole of `stored`, except in an enhanced multi-frame file read
     whole: there each frame has its own rescale and window (functional groups, PS3.3
     C.7.6.16), so each frame is a piece with its own `frame_attributes`.
     """
     if not has_functional_groups(ds):
-        return [(stored, ds, out)]
+        return [(..., ds)]
     if frame is None and stored.ndim == 3:
-        return [(stored[k], frame_attributes(ds, k), out[k]) for k in range(len(stored))]
-    return [(stored, frame_attributes(ds, frame or 0), out)]
+        return [(k, frame_attributes(ds, k)) for k in range(len(stored))]
+    return [(..., frame_attributes(ds, frame or 0))]
 
 
 def _lut_table(item: Dataset) -> tuple[np.ndarray, int, int]:
@@ -108,8 +107,9 @@ def modality_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
     """
     stored = _stored_values(ds, frame)
     out = np.empty(stored.shape, dtype=np.float32)
-    for piece, attributes, result in _pieces(ds, stored, frame, out):
-        flat_in, flat_out = piece.reshape(-1, piece.shape[-1]), result.reshape(-1, piece.shape[-1])
+    for index, attributes in _pieces(ds, stored, frame):
+        piece = stored[index]
+        flat_in, flat_out = piece.reshape(-1, piece.shape[-1]), out[index].reshape(-1, piece.shape[-1])
         blocks = _row_blocks(*flat_in.shape)
         for start in blocks:
             rows = slice(start, start + blocks.step)
@@ -266,7 +266,7 @@ def value_range(ds: Dataset, frame: int | None = None) -> tuple[float, float]:
     of the image, and counting it would squeeze the image's own values into a few greys.
     """
     stored = _stored_values(ds, frame)
-    ranges = [_value_range(piece, attributes) for piece, attributes, _ in _pieces(ds, stored, frame, stored)]
+    ranges = [_value_range(stored[index], attributes) for index, attributes in _pieces(ds, stored, frame)]
     return min(low for low, _ in ranges), max(high for _, high in ranges)
 
 
@@ -292,8 +292,8 @@ def to_display(
         raise TypeError("give both center and width, or neither (to use the file's window)")
     stored = _stored_values(ds, frame)
     out = np.empty(stored.shape, dtype=np.uint8)
-    for piece, attributes, result in _pieces(ds, stored, frame, out):
-        _display_piece(piece, attributes, center, width, result)
+    for index, attributes in _pieces(ds, stored, frame):
+        _display_piece(stored[index], attributes, center, width, out[index])
     if str(ds.PhotometricInterpretation).strip() == "MONOCHROME1":
         np.subtract(255, out, out=out)
     return out
