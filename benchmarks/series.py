@@ -85,8 +85,8 @@ def bench_loading(folder: Path):
 
 
 def bench_slider(volume) -> None:
-    viewer = VolumeViewer(volume, windows=volume.windows)
-    count = viewer.slice.max + 1
+    viewer = VolumeViewer(volume)
+    count = viewer.slice.max
     viewer_ms = timed(lambda i: viewer.show_slice((i * 7) % count), SLIDER_UPDATES)
     shown_rows, shown_columns = viewer._values.shape
 
@@ -106,7 +106,7 @@ def bench_slider(volume) -> None:
     median = statistics.median(viewer_ms)
     axial_bytes = len(viewer.image.value)
     viewer.plane.value = "coronal"
-    rows = viewer.slice.max + 1
+    rows = viewer.slice.max
     coronal_ms = timed(lambda i: viewer.show_slice((i * 7) % rows), SLIDER_UPDATES)
     print(f"\nslice slider ({SLIDER_UPDATES} moves, {shown_rows} x {shown_columns} shown):")
     print(f"  VolumeViewer.show_slice (window + JPEG q{JPEG_QUALITY}): {spread(viewer_ms)} "

@@ -65,11 +65,12 @@ def test_file_windows_of_a_frame():
     ds = three_frames()
     assert [(w.center, w.width) for w in file_windows(ds, frame=1)] == [(100, 201)]
     assert [(w.center, w.name) for w in file_windows(ds, frame=2)] == [(-100, "own")]
-    # frame=None: the top-level windows when there are any...
-    assert [w.center for w in file_windows(ds)] == [1]
-    # ... else frame 0's
-    del ds.WindowCenter, ds.WindowWidth
-    assert [w.center for w in file_windows(ds)] == [100]
+    # frame=None, the whole file: the windows every frame shares; none here, as frame 2
+    # has its own...
+    assert file_windows(ds) == []
+    # ... and the shared group's once no frame has its own
+    del ds.PerFrameFunctionalGroupsSequence[2].FrameVOILUTSequence
+    assert [(w.center, w.width) for w in file_windows(ds)] == [(100, 201)]
 
 
 def test_to_display_windows_each_frame_with_its_own_window():

@@ -17,8 +17,9 @@ import dicomview.viewer
 from dicomview import (
     PRESETS, VolumeViewer, Window, WindowingViewer, apply_window, downsample, to_display, value_range,
 )
-from dicomview.viewer import SHOWN_HEIGHT, SHOWN_WIDTH, nice_step
-from dicomview.volume_viewer import PLANES
+from dicomview.display import format_number, nice_step
+from dicomview.viewer import OWN_WINDOW, SHOWN_HEIGHT, SHOWN_WIDTH
+from dicomview.display import PLANES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -119,7 +120,8 @@ def test_ct_dropdown_offers_the_files_windows_then_full_range_then_presets(head_
     labels = [label for label, _ in viewer.choice.options]
     assert labels[0] == "file: window 1 (C 40, W 100)"
     assert labels[1] == "full range, padding left out (C \u2212120, W 3864)"
-    assert labels[2:] == [f"preset: {name} (C {w.center:g}, W {w.width:g})".replace("-", "\u2212")
+    assert labels[-1] == "(window of your own)"
+    assert labels[2:-1] == [f"preset: {name} (C {w.center:g}, W {w.width:g})".replace("-", "\u2212")
                           for name, w in PRESETS.items()]
 
 
@@ -128,8 +130,8 @@ def test_choosing_a_preset_sets_its_window_and_reset_goes_back(head_ct):
     viewer.choice.value = PRESETS["bone"]
     assert (viewer.center.value, viewer.width.value) == (400, 1800)
     viewer.center.value = 400 + viewer.center.step  # one key press off the preset
-    assert viewer.choice.value is None
-    viewer.reset.click()
+    assert viewer.choice.value == OWN_WINDOW
+    viewer.reset_button.click()
     assert (viewer.center.value, viewer.width.value) == (40, 100)
     assert viewer.choice.value.center == 40
 
@@ -151,8 +153,8 @@ def test_the_dropdown_shows_the_window_on_screen(head_ct):
     assert viewer.choice.label == "preset: subdural (C 75, W 215)"  # after choosing
     assert (viewer.window.center, viewer.window.width) == (75, 215)  # the echo moved nothing
     viewer.center.value += viewer.center.step
-    assert viewer.choice.value is None  # moved away
-    viewer.reset.click()
+    assert viewer.choice.label == "(window of your own)"  # moved away
+    viewer.reset()
     browser_echo(viewer)
     assert viewer.choice.label == "file: window 1 (C 40, W 100)"  # after reset
 
@@ -163,13 +165,16 @@ def test_offered_windows_never_move_the_sliders_steps(head_ct):
     each handle on the nearest step, and shows the exact window."""
     viewer = WindowingViewer(head_ct)
     steps = [(slider.min, slider.step) for slider in (viewer.center, viewer.width)]
-    for _, window in viewer.choice.options:
+    for _, window in viewer.choice.options[:-1]:  # the last is "(window of your own)"
         viewer.choice.value = window
         assert [(slider.min, slider.step) for slider in (viewer.center, viewer.width)] == steps
         for slider, value in ((viewer.center, window.center), (viewer.width, window.width)):
             assert slider.min % slider.step == pytest.approx(0, abs=1e-9)
             assert abs(slider.value - value) <= slider.step / 2
         assert (viewer.window.center, viewer.window.width) == (window.center, window.width)
+        # and the readouts show the window in use, not the handle's step (75, not 80)
+        assert (viewer.center_readout.value, viewer.width_readout.value) == (
+            format_number(window.center), format_number(window.width))
         assert viewer.choice.value == window
 
 
@@ -178,29 +183,31 @@ def test_a_step_from_a_handle_between_steps_is_a_move(head_ct):
     viewer.choice.value = PRESETS["subdural"]  # W 215: its handle stands at 220
     assert viewer.width.value == 220
     viewer.width.value = 220 - viewer.width.step  # one arrow key press to the left
-    assert viewer.window.width == 200 and viewer.choice.value is None
+    assert viewer.window.width == 200 and viewer.choice.value == OWN_WINDOW
 
 
 def test_the_viewer_fits_a_projector():
     """Image at most SHOWN_HEIGHT x SHOWN_WIDTH CSS pixels, controls beside it."""
     viewer = WindowingViewer(read("chest_cr.dcm"))
     layout = viewer.image.layout
-    assert (layout.max_height, layout.max_width) == (f"{SHOWN_HEIGHT}px", f"{SHOWN_WIDTH}px")
+    # 1955 x 1841 pixels of 0.1 mm (square) in 440 x 520: 440 high, 414 wide
+    assert (layout.height, layout.width) == ("440px", "414px")
     assert SHOWN_HEIGHT + 60 <= 560 and SHOWN_WIDTH + 320 <= 880  # room for JupyterLab's own bars
 
 
 def test_non_ct_files_get_no_presets():
     viewer = WindowingViewer(read("dental_dx_phantom.dcm"))
     labels = [label for label, _ in viewer.choice.options]
-    assert labels == ["file: PANORAMIC (C 2000, W 3600)", "full range (C 1988, W 3712)"]
+    assert labels == ["file: PANORAMIC (C 2000, W 3600)", "full range (C 1988, W 3712)",
+                      "(window of your own)"]
     assert "HU" not in viewer.status.value
 
 
 def test_large_images_are_shrunk_to_display_size():
     viewer = WindowingViewer(read("chest_cr.dcm"))
-    assert shown(viewer).shape == (651, 613)  # 1955 x 1841, a third
-    viewer = WindowingViewer(read("chest_cr.dcm"), max_size=512)
-    assert max(shown(viewer).shape) <= 512
+    assert shown(viewer).shape == (488, 460)  # 1955 x 1841, a quarter: max_size 512
+    viewer = WindowingViewer(read("chest_cr.dcm"), max_size=768)
+    assert shown(viewer).shape == (651, 613)  # a third
 
 
 def test_monochrome1_is_shown_inverted():
@@ -250,19 +257,22 @@ def volume() -> SimpleNamespace:
         values[index][radius < 60 + 2 * index] = 30
         values[index][radius < 40 + index] = 60
     values += noise
+    # Axial slices stored feet to head, rows running to the patient's left (LPS).
+    affine = np.diag([2.5, 0.5, 0.5, 1.0])[[2, 1, 0, 3]]
     return SimpleNamespace(values=values, spacing=(2.5, 0.5, 0.5), description="test volume",
-                           series_uid="1.2.3")
+                           series_uid="1.2.3", affine=affine, windows=(), modality="CT")
 
 
 def test_volume_viewer_starts_on_the_middle_slice_with_the_series_window(volume):
     viewer = VolumeViewer(volume, windows=[Window(center=40, width=80, name="BRAIN")])
-    assert (viewer.slice.min, viewer.slice.max, viewer.slice.value) == (0, 39, 20)
+    # The slider counts from 1, as the status line does: slice 21 is index 20.
+    assert (viewer.slice.min, viewer.slice.max, viewer.slice.value) == (1, 40, 21)
     assert (viewer.center.value, viewer.width.value) == (40, 80)
     assert viewer.image.format == "png"
     expected = to_display_values(volume.values[20], 40, 80)
     np.testing.assert_array_equal(shown(viewer), expected)
     assert viewer.status.value.startswith("axial slice 21 of 40 \u00b7 C 40 W 80")
-    assert repr(viewer) == "VolumeViewer(test volume, 40 slices, axial 21 of 40, 300 x 300 shown, C 40 W 80)"
+    assert repr(viewer) == "VolumeViewer(test volume, axial slice 21 of 40, 300 x 300 shown, C 40 W 80)"
     labels = [label for label, _ in viewer.choice.options]
     assert labels[0] == "file: BRAIN (C 40, W 80)" and "preset: subdural (C 75, W 215)" in labels
 
@@ -297,7 +307,7 @@ def test_the_slice_slider_follows_the_keyboard_one_slice_per_press(volume):
 
 def test_volumes_are_shrunk_to_display_size_once(volume):
     viewer = VolumeViewer(volume, max_size=128)
-    assert viewer._volume.shape == (40, 100, 100)  # 300 / 3
+    assert viewer._prepared.slices.shape == (40, 100, 100)  # 300 / 3
     assert shown(viewer).shape == (100, 100)
     viewer.slice.value = 5
     assert shown(viewer).shape == (100, 100)
@@ -305,7 +315,7 @@ def test_volumes_are_shrunk_to_display_size_once(volume):
 
 def test_a_float32_volume_that_fits_is_not_copied(volume):
     viewer = VolumeViewer(volume)
-    assert np.shares_memory(viewer._volume, volume.values)
+    assert np.shares_memory(viewer._prepared.slices, volume.values)
 
 
 @pytest.mark.parametrize("plane", ["coronal", "sagittal"])
@@ -315,7 +325,7 @@ def test_coronal_and_sagittal_planes_have_the_aspect_of_the_spacing(volume, plan
     rows, columns = shown(viewer).shape
     # 39 steps of 2.5 mm shown at 0.5 mm per pixel: 196 rows; 300 columns of 0.5 mm
     assert (rows, columns) == (196, 300)
-    assert (viewer.slice.max, viewer.slice.value) == (299, 150)
+    assert (viewer.slice.max, viewer.slice.value) == (300, 151)
     # The top row is the last slice, the bottom row the first.
     cut = volume.values[:, 150, :] if plane == "coronal" else volume.values[:, :, 150]
     np.testing.assert_allclose(viewer._values[0], cut[-1], atol=1e-3)
@@ -326,15 +336,37 @@ def test_coronal_and_sagittal_planes_have_the_aspect_of_the_spacing(volume, plan
     assert shown(viewer).shape == (rows, columns)
     assert not np.array_equal(shown(viewer), before)
     viewer.plane.value = "axial"
-    assert shown(viewer).shape == (300, 300) and viewer.slice.max == 39
+    assert shown(viewer).shape == (300, 300) and viewer.slice.max == 40
 
 
-def test_the_volume_viewer_fits_a_projector(volume):
+def test_the_volume_viewer_fits_a_projector_in_every_plane(volume):
     viewer = VolumeViewer(volume)
-    layout = viewer.image.layout
-    assert (layout.max_height, layout.max_width) == (f"{SHOWN_HEIGHT}px", f"{SHOWN_WIDTH}px")
-    assert layout.height == f"{SHOWN_HEIGHT}px" and layout.object_fit == "contain"
     assert set(PLANES) == set(viewer.plane.options)
+    for plane in PLANES:
+        viewer.plane.value = plane
+        height, width = (int(size[:-2]) for size in (viewer.image.layout.height, viewer.image.layout.width))
+        assert height <= SHOWN_HEIGHT and width <= SHOWN_WIDTH
+        assert max(height - SHOWN_HEIGHT, width - SHOWN_WIDTH) >= -1  # as large as the room allows
+
+
+def test_switching_plane_and_back_keeps_the_slice(volume):
+    viewer = VolumeViewer(volume)
+    viewer.show_slice(23)
+    viewer.plane.value = "coronal"
+    viewer.show_slice(100)
+    viewer.plane.value = "axial"
+    assert viewer.slice.value == 24 and viewer.status.value.startswith("axial slice 24 of 40")
+    viewer.plane.value = "coronal"
+    assert viewer.status.value.startswith("coronal row 101 of 300")
+
+
+def test_each_plane_labels_its_edges(volume):
+    viewer = VolumeViewer(volume)
+    edges = {edge: label.value for edge, label in viewer.edge_labels.items()}
+    assert edges == {"top": "A", "bottom": "P", "left": "R", "right": "L"}
+    viewer.plane.value = "sagittal"  # rows of the volume run posterior: the picture's right
+    edges = {edge: label.value for edge, label in viewer.edge_labels.items()}
+    assert edges == {"top": "H", "bottom": "F", "left": "A", "right": "P"}
 
 
 def test_bad_volumes_and_planes_are_refused(volume):

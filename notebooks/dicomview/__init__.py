@@ -1,4 +1,22 @@
-"""dicomview: the small helper package the lessons build and later lessons reuse."""
+"""dicomview: the small helper package the lessons build and later lessons reuse.
+
+One convention holds across the package (tests/test_viewer_conventions.py keeps it):
+
+- `frame` is keyword-only wherever it appears (`frame_attributes(ds, k)` aside), counted
+  from 0, and `frame=None` means the whole file: every frame (`to_display`, `to_rgb`,
+  `modality_values`, `display_values`, a viewer's frame slider), the range over every frame
+  (`value_range`), or what every frame shares (`file_windows`, `patient_orientation`).
+- Every viewer (WindowingViewer, VolumeViewer, BrowserViewer) takes the same keywords with
+  the same defaults: `windows=None` (the source's own windows), `ct=None` (presets and HU
+  when the source's Modality is CT) and `max_size=512`; every viewer has `reset()` (back
+  to the first window), `set_window(center, width)`, `window`, and `show_slice(index)`,
+  counted from 0, which raises IndexError out of range (the sliders count from 1, as the
+  status lines do). CinePlayer has `reset()` and `show_frame(index)` likewise.
+- Every view labels its four edges with the patient directions (PS3.3 C.7.6.1.1.1), where
+  the file says them: `patient_orientation`, and `label_axes` for a Matplotlib figure.
+- What a view needs is prepared once by `display.prepare`; the viewers are layout and
+  events on top of it. No module imports another's private (`_underscore`) names.
+"""
 
 from importlib import import_module
 
@@ -10,6 +28,10 @@ _EXPORTS = {
     "file_windows": "windows",
     "PRESETS": "windows",
     "frame_attributes": "frames",
+    "patient_orientation": "orientation",
+    "Orientation": "orientation",
+    "prepare": "display",
+    "label_axes": "display",
     "to_rgb": "colour",
     "CinePlayer": "cine",
     "modality_values": "pipeline",

@@ -4,6 +4,7 @@
 // second at most. See browser_viewer.py for the why.
 
 const SYNC_MS = 150; // at most one center/width update to the kernel per SYNC_MS
+const DRAG_DOUBLING = 200; // pixels of drag to the right that double the window's width
 
 function number(value) {
   // A window value for people: at most one decimal, no trailing zeros, a real minus.
@@ -42,12 +43,18 @@ function greyFunction(fn, center, width) {
 
 function render({ model, el }) {
   const root = element("div", "dv-viewer", el);
-  const canvas = element("canvas", "dv-picture", root);
+  const frame = element("div", "dv-frame", root); // the picture with its edge labels over it
+  const canvas = element("canvas", "dv-picture", frame);
   canvas.tabIndex = 0;
-  canvas.title = "drag: right widens the window, up raises its center; arrow keys too; wheel: slices";
+  canvas.title = "drag: right widens the window, up raises its center; arrow keys too; " +
+    "wheel or Page Up/Down: slices";
+  const edgeLabels = {};
+  for (const edge of ["top", "bottom", "left", "right"]) {
+    edgeLabels[edge] = element("span", `dv-edge dv-edge-${edge}`, frame);
+  }
   const controls = element("div", "dv-controls", root);
   const [slices, rows, columns] = model.get("shape");
-  const sliceControl = slices > 1 ? slider(controls, "slice") : null;
+  const sliceControl = slices > 1 ? slider(controls, model.get("slice_name")) : null;
   const choice = element("select", "dv-choice", controls);
   const reset = element("button", "dv-reset", controls);
   reset.textContent = "reset";
@@ -106,6 +113,13 @@ function render({ model, el }) {
     });
   }
 
+  function showEdges() {
+    // The patient direction each edge faces (PS3.3 C.7.6.1.1.1): one set per slice, or one for all.
+    const all = model.get("edges");
+    const edges = all[all.length > 1 ? slice : 0] || {};
+    for (const edge in edgeLabels) edgeLabels[edge].textContent = edges[edge] || "";
+  }
+
   function draw() {
     // Drawn at once, painted at the browser's next frame; pointer moves and held keys
     // come at most once a frame anyway.
@@ -122,6 +136,7 @@ function render({ model, el }) {
       pixels32[i] = 0xff000000 | (g << 16) | (g << 8) | g;
     }
     context.putImageData(picture, 0, 0);
+    showEdges();
     showControls();
     // For whoever measures (the browser test): how long this picture took to draw.
     root.dispatchEvent(new CustomEvent("dicomview-drawn", { detail: { ms: performance.now() - started } }));
@@ -139,11 +154,15 @@ function render({ model, el }) {
     if (sliceControl) {
       sliceControl.input.value = slice;
       sliceControl.readout.textContent = String(slice + 1);
-      text = `slice ${slice + 1} of ${slices} \u00b7 ${text}`;
+      text = `${model.get("slice_name")} ${slice + 1} of ${slices} \u00b7 ${text}`;
     }
     status.textContent = text;
+    // The chosen entry while it still shows; else the first that matches; else "your own".
     const same = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a));
-    const index = model.get("windows").findIndex((w) => same(w.center, center) && same(w.width, width));
+    const shows = (w) => w && same(w.center, center) && same(w.width, width);
+    const windows = model.get("windows");
+    if (choice.value !== "" && shows(windows[+choice.value])) return;
+    const index = windows.findIndex(shows);
     choice.value = index < 0 ? "" : String(index);
   }
 
@@ -190,7 +209,8 @@ function render({ model, el }) {
   });
 
   // Keys: one step per press (ten with Page Up/Down), on a slider or on the picture
-  // (left/right: width, up/down: center, Page Up/Down: slices).
+  // (left/right: width, up/down: center, Page Up/Down: slices). Page Up, like the wheel
+  // turned up and the slice slider's right arrow, goes to the next slice (index + 1).
   function onKey(event, target) {
     const step = model.get("limits").step * (event.shiftKey ? 10 : 1);
     const sign = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 }[event.key];
@@ -209,7 +229,9 @@ function render({ model, el }) {
   if (sliceControl) sliceControl.input.addEventListener("keydown", (e) => onKey(e, "slice"));
   canvas.addEventListener("keydown", (e) => onKey(e, "picture"));
 
-  // Dragging on the picture: right widens, up raises the center, one step per pixel.
+  // Dragging on the picture: right widens, up raises the center, in steps a hand controls
+  // on any image: the width doubles every DRAG_DOUBLING pixels to the right (halves to
+  // the left), and the center moves the window's width in as many pixels.
   let dragFrom = null;
   canvas.addEventListener("pointerdown", (event) => {
     canvas.setPointerCapture(event.pointerId);
@@ -218,9 +240,9 @@ function render({ model, el }) {
   });
   canvas.addEventListener("pointermove", (event) => {
     if (!dragFrom) return;
-    const step = model.get("limits").step;
-    setWindow(dragFrom.center - (event.clientY - dragFrom.y) * step,
-              dragFrom.width + (event.clientX - dragFrom.x) * step);
+    const perPixel = dragFrom.width / DRAG_DOUBLING;
+    setWindow(dragFrom.center - (event.clientY - dragFrom.y) * perPixel,
+              dragFrom.width * 2 ** ((event.clientX - dragFrom.x) / DRAG_DOUBLING));
   });
   const endDrag = () => { dragFrom = null; };
   canvas.addEventListener("pointerup", endDrag);
@@ -228,7 +250,7 @@ function render({ model, el }) {
   canvas.addEventListener("wheel", (event) => {
     if (slices < 2) return;
     event.preventDefault();
-    setSlice(slice + Math.sign(event.deltaY));
+    setSlice(slice - Math.sign(event.deltaY)); // turned up (deltaY < 0): the next slice
   }, { passive: false });
 
   // The kernel: set_window, show_slice, and new values (a slice sent on demand).
@@ -243,6 +265,7 @@ function render({ model, el }) {
   model.on("change:width", onKernelWindow);
   model.on("change:slice_index", () => {
     slice = model.get("slice_index");
+    showEdges();
     if (model.get("resident")) draw();
   });
   model.on("change:values", () => { loadValues(); draw(); });

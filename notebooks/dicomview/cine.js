@@ -8,6 +8,8 @@
 function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "dv-cine";
+  const frame = document.createElement("div"); // the picture with its edge labels over it
+  frame.className = "dv-frame";
   const canvas = document.createElement("canvas");
   canvas.className = "dv-cine-picture";
   canvas.tabIndex = 0;
@@ -27,7 +29,15 @@ function render({ model, el }) {
   const caption = document.createElement("div");
   caption.className = "dv-cine-caption";
   controls.append(button, slider, readout);
-  root.append(canvas, controls, caption);
+  frame.appendChild(canvas);
+  const edges = model.get("edges"); // the patient direction each edge faces, if known
+  for (const edge of ["top", "bottom", "left", "right"]) {
+    const label = document.createElement("span");
+    label.className = `dv-edge dv-edge-${edge}`;
+    label.textContent = edges[edge] || "";
+    frame.appendChild(label);
+  }
+  root.append(frame, controls, caption);
   el.appendChild(root);
   const context = canvas.getContext("2d");
 

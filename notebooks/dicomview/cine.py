@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +23,9 @@ from PIL import Image
 from pydicom.dataset import Dataset
 
 from .colour import to_rgb
+from .display import DEFAULT_MAX_SIZE, dataset_edges, edge_css
 from .frames import check_frame, dataset_name, number_of_frames
-from .pipeline import to_display
+from .pipeline import downsample, to_display
 from .viewer import SHOWN_HEIGHT, SHOWN_WIDTH
 
 # The rate when the file gives none (PS3.3 C.7.6.5: the Cine module is optional).
@@ -50,15 +50,8 @@ def frame_rate(ds: Dataset) -> tuple[float, str]:
 
 
 def _shrink(pixels: np.ndarray, max_size: int) -> np.ndarray:
-    """Shrink an 8-bit image (rows, columns[, 3]) by a whole factor to fit `max_size`,
-    each output pixel the rounded mean of a block."""
-    factor = math.ceil(max(pixels.shape[:2]) / max_size)
-    if factor <= 1:
-        return pixels
-    rows, columns = pixels.shape[0] // factor, pixels.shape[1] // factor
-    blocks = pixels[: rows * factor, : columns * factor].reshape(
-        rows, factor, columns, factor, *pixels.shape[2:])
-    return (blocks.mean(axis=(1, 3), dtype=np.float32) + 0.5).astype(np.uint8)
+    """An 8-bit frame (rows, columns[, 3]) at display size: block means, rounded."""
+    return (downsample(pixels, max_size) + 0.5).astype(np.uint8)
 
 
 def _png(pixels: np.ndarray) -> bytes:
@@ -78,15 +71,16 @@ class CinePlayer(anywidget.AnyWidget):
     """
 
     _esm = Path(__file__).with_name("cine.js")
-    _css = Path(__file__).with_name("cine.css")
+    _css = edge_css() + Path(__file__).with_name("cine.css").read_text()
     frames = traitlets.List(traitlets.Bytes()).tag(sync=True)  # PNG files, sent as binary
     frame = traitlets.Int(0).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
     fps = traitlets.Float(DEFAULT_FPS).tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
+    edges = traitlets.Dict().tag(sync=True)  # the edge labels ({} where the file does not say)
     shown = traitlets.Dict({"height": SHOWN_HEIGHT, "width": SHOWN_WIDTH}).tag(sync=True)
 
-    def __init__(self, ds: Dataset, *, max_size: int = 512):
+    def __init__(self, ds: Dataset, *, max_size: int = DEFAULT_MAX_SIZE):
         self._ds = ds
         self._name = dataset_name(ds)
         count = number_of_frames(ds)
@@ -95,6 +89,7 @@ class CinePlayer(anywidget.AnyWidget):
             frames=[_png(_shrink(pixels, max_size)) for pixels in self._display_frames(count)],
             fps=fps,
             caption=f"{count} frames \u00b7 {fps:.3g} frames per second ({rate_source})",
+            edges=dataset_edges(ds) or {},
         )
 
     def _display_frames(self, count: int) -> Iterator[np.ndarray]:
@@ -105,11 +100,6 @@ class CinePlayer(anywidget.AnyWidget):
         else:
             rgb = to_rgb(self._ds)
             yield from rgb.reshape(count, *rgb.shape[-3:])
-
-    @property
-    def frame_rate(self) -> float:
-        """Frames per second the player plays at."""
-        return self.fps
 
     @property
     def frame_count(self) -> int:
@@ -128,6 +118,10 @@ class CinePlayer(anywidget.AnyWidget):
     def pause(self) -> None:
         """Stop playing (the browser keeps the frame it shows)."""
         self.playing = False
+
+    def reset(self) -> None:
+        """Back to the start: paused on the first frame."""
+        self.show_frame(0)
 
     def show_frame(self, index: int) -> None:
         """Stop playing and show frame `index` (counted from 0)."""

@@ -26,7 +26,7 @@ VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 _BLOCK_PIXELS = 1 << 16
 
 
-def _stored_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
+def stored_values(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
     """The decoded stored values (`ds.pixel_array`, or one frame of it), after checks.
 
     Raises a clear error for a file without pixel data, a colour image, a missing
@@ -56,10 +56,19 @@ def _pieces(ds: Dataset, stored: np.ndarray, frame: int | None) -> list[tuple[ob
     return [(..., frame_attributes(ds, frame or 0))]
 
 
+def lut_descriptor(descriptor) -> tuple[int, int, int]:
+    """A LUT Descriptor's three numbers: entries, first value mapped, bits per entry.
+
+    0 entries means 2**16 (PS3.3 C.11.1.1.1 for modality and VOI LUTs, C.7.6.3.1.5 for
+    palettes): the count has only 16 bits, so 65536 cannot be written.
+    """
+    entries, first, bits = (int(v) for v in descriptor)
+    return entries or 2**16, first, bits
+
+
 def _lut_table(item: Dataset) -> tuple[np.ndarray, int, int]:
     """A LUT item (Modality or VOI LUT Sequence) as (table, first mapped value, bits)."""
-    entries, first, bits = (int(v) for v in item.LUTDescriptor)
-    entries = entries or 65536  # PS3.3 C.11.1.1.1: 0 means 2**16 entries
+    entries, first, bits = lut_descriptor(item.LUTDescriptor)
     data = item.LUTData
     if isinstance(data, bytes):  # OW: 16-bit words, little endian
         table = np.frombuffer(data, dtype="<u2")
@@ -76,7 +85,7 @@ def _lookup(values: np.ndarray, table: np.ndarray, first: int, out: np.ndarray) 
     np.take(table, index.astype(np.intp, copy=False), out=out)
 
 
-def _apply_modality(stored: np.ndarray, ds: Dataset, out: np.ndarray) -> None:
+def apply_modality(stored: np.ndarray, ds: Dataset, out: np.ndarray) -> None:
     """Write the modality LUT's output for `stored` into the float32 array `out`."""
     sequence = ds.get("ModalityLUTSequence")
     if sequence:
@@ -98,14 +107,14 @@ def _row_blocks(rows: int, columns: int) -> range:
     return range(0, rows, max(1, pixels // columns))
 
 
-def modality_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
+def modality_values(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
     """Stored values after the modality LUT, as float32: Hounsfield units for CT.
 
     Applies RescaleSlope/RescaleIntercept, or a Modality LUT Sequence when the file has
     one; in an enhanced multi-frame file, each frame's own from its functional groups.
     For a multi-frame file, `frame=None` gives every frame (frames, rows, columns).
     """
-    stored = _stored_values(ds, frame)
+    stored = stored_values(ds, frame=frame)
     out = np.empty(stored.shape, dtype=np.float32)
     for index, attributes in _pieces(ds, stored, frame):
         piece = stored[index]
@@ -113,7 +122,7 @@ def modality_values(ds: Dataset, frame: int | None = None) -> np.ndarray:
         blocks = _row_blocks(*flat_in.shape)
         for start in blocks:
             rows = slice(start, start + blocks.step)
-            _apply_modality(flat_in[rows], attributes, flat_out[rows])
+            apply_modality(flat_in[rows], attributes, flat_out[rows])
     return out
 
 
@@ -255,17 +264,17 @@ def _value_range(stored: np.ndarray, ds: Dataset) -> tuple[float, float]:
         used = table[low : high + 1]
         return float(used.min()), float(used.max())
     mapped = np.empty(2, dtype=np.float32)
-    _apply_modality(ends, ds, mapped)
+    apply_modality(ends, ds, mapped)
     return float(mapped.min()), float(mapped.max())
 
 
-def value_range(ds: Dataset, frame: int | None = None) -> tuple[float, float]:
+def value_range(ds: Dataset, *, frame: int | None = None) -> tuple[float, float]:
     """The lowest and highest modality value of the image (HU for CT), padding left out.
 
     This is the "full range" window's span: padding (see `padding_values`) is not part
     of the image, and counting it would squeeze the image's own values into a few greys.
     """
-    stored = _stored_values(ds, frame)
+    stored = stored_values(ds, frame=frame)
     ranges = [_value_range(stored[index], attributes) for index, attributes in _pieces(ds, stored, frame)]
     return min(low for low, _ in ranges), max(high for _, high in ranges)
 
@@ -290,7 +299,7 @@ def to_display(
     """
     if (center is None) != (width is None):
         raise TypeError("give both center and width, or neither (to use the file's window)")
-    stored = _stored_values(ds, frame)
+    stored = stored_values(ds, frame=frame)
     out = np.empty(stored.shape, dtype=np.uint8)
     for index, attributes in _pieces(ds, stored, frame):
         _display_piece(stored[index], attributes, center, width, out[index])
@@ -324,24 +333,26 @@ def _display_piece(stored: np.ndarray, attributes: Dataset, center: float | None
     for start in blocks:
         rows = slice(start, start + blocks.step)
         values = scratch[: len(flat_in[rows])]
-        _apply_modality(flat_in[rows], attributes, values)
+        apply_modality(flat_in[rows], attributes, values)
         if lut_item is None:
             apply_window(values, center, width, function, out=flat_out[rows], scratch=values)
         else:
             _apply_voi_lut_item(values, lut_item, flat_out[rows], values)
 
 
-def display_values(ds: Dataset, max_size: int, frame: int | None = None) -> np.ndarray:
-    """Modality values shrunk to display size: `downsample(modality_values(ds, frame), max_size)`.
+def display_values(ds: Dataset, max_size: int, *, frame: int | None = None) -> np.ndarray:
+    """Modality values shrunk to display size: `downsample(modality_values(ds), max_size)`.
 
     The same numbers, computed a band of rows at a time, so that no full-size float copy
     of a large image is ever made (for the 1955 x 1841 chest CR that copy is 14 MB).
+    Like `modality_values`: one frame (rows, columns), or every frame of a multi-frame
+    file (frames, rows, columns) when `frame` is None.
     """
-    stored = _stored_values(ds, frame)
-    if stored.ndim != 2:
-        raise ValueError("display_values shows one frame: pass frame= for a multi-frame file")
+    if frame is None and number_of_frames(ds) > 1:
+        return np.stack([display_values(ds, max_size, frame=k) for k in range(number_of_frames(ds))])
+    stored = stored_values(ds, frame=frame)
     attributes = frame_attributes(ds, frame or 0)
-    factor = max(1, math.ceil(max(stored.shape) / max_size))
+    factor = shrink_factor(stored.shape, max_size)
     rows, columns = stored.shape[0] // factor, stored.shape[1] // factor
     out = np.empty((rows, columns), dtype=np.float32)
     band = max(1, _BLOCK_PIXELS // (factor * factor * columns))  # output rows per band
@@ -349,34 +360,44 @@ def display_values(ds: Dataset, max_size: int, frame: int | None = None) -> np.n
     for start in range(0, rows, band):
         count = min(band, rows - start)
         block = scratch[: count * factor]
-        _apply_modality(stored[start * factor : (start + count) * factor, : columns * factor], attributes, block)
-        if factor == 1:
-            out[start : start + count] = block
-        else:
-            out[start : start + count] = block.reshape(count, factor, columns, factor).mean(
-                axis=(1, 3), dtype=np.float32)
+        apply_modality(stored[start * factor : (start + count) * factor, : columns * factor],
+                       attributes, block)
+        out[start : start + count] = block_mean(block, factor)
     return out
 
 
-def downsample(values: np.ndarray, max_size: int) -> np.ndarray:
-    """Shrink a 2-D image by a whole factor until both sides fit in `max_size` pixels.
+def shrink_factor(shape: tuple[int, ...], max_size: int) -> int:
+    """The whole factor that shrinks an image of `shape` (rows, columns, ...) until both
+    sides fit in `max_size` pixels (1: it fits already)."""
+    return max(1, math.ceil(max(shape[:2]) / max_size))
 
-    Each output pixel is the mean of a k x k block (trailing rows and columns that do
-    not fill a block are dropped). The result is float32 and C-contiguous, so that the
-    windowing that follows runs at full speed.
-    """
-    factor = math.ceil(max(values.shape) / max_size)
-    if factor <= 1:
-        return np.ascontiguousarray(values, dtype=np.float32)
+
+def block_mean(values: np.ndarray, factor: int) -> np.ndarray:
+    """Each output pixel the mean of a `factor` x `factor` block of `values` (rows,
+    columns, and any trailing axes such as RGB), as float32; trailing rows and columns
+    that do not fill a block are dropped."""
+    if factor == 1:
+        return np.asarray(values, dtype=np.float32)
     rows, columns = values.shape[0] // factor, values.shape[1] // factor
-    blocks = values[: rows * factor, : columns * factor].reshape(rows, factor, columns, factor)
-    return np.ascontiguousarray(blocks.mean(axis=(1, 3), dtype=np.float32))
+    blocks = values[: rows * factor, : columns * factor].reshape(
+        rows, factor, columns, factor, *values.shape[2:])
+    return blocks.mean(axis=(1, 3), dtype=np.float32)
+
+
+def downsample(values: np.ndarray, max_size: int) -> np.ndarray:
+    """Shrink an image (rows, columns[, channels]) by a whole factor until both sides fit
+    in `max_size` pixels, each output pixel the mean of a block (`block_mean`).
+
+    The result is float32 and C-contiguous, so that the windowing that follows runs at
+    full speed.
+    """
+    return np.ascontiguousarray(block_mean(values, shrink_factor(values.shape, max_size)))
 
 
 def downsample_slices(values: np.ndarray, max_size: int) -> np.ndarray:
     """`downsample` applied to each slice of a 3-D array (slices, rows, columns), into one
     float32 array; no copy at all when the slices already fit and are float32."""
-    if math.ceil(max(values.shape[1:]) / max_size) <= 1:
+    if shrink_factor(values.shape[1:], max_size) == 1:
         return np.ascontiguousarray(values, dtype=np.float32)
     first = downsample(values[0], max_size)
     out = np.empty((values.shape[0], *first.shape), dtype=np.float32)

@@ -29,7 +29,8 @@ from pydicom.pixels import iter_pixels, pixel_array
 
 from .frames import frame_attributes, number_of_frames
 from .checks import check_decoder, check_greyscale
-from .pipeline import _apply_modality, _stored_values
+from .orientation import volume_directions
+from .pipeline import apply_modality, stored_values
 from .windows import Window, file_windows
 
 # Direction cosines that differ by less than this are the same orientation.
@@ -85,7 +86,8 @@ class Volume:
     - `affine`: 4 x 4, `affine @ (slice, row, column, 1)` = the LPS point (mm) of that
       voxel's centre. Its first column is the measured step from one slice's position to
       the next: with a gantry tilt that step is slanted, and the affine is sheared;
-    - `windows`: the first slice's own windows (e.g. for `VolumeViewer(windows=...)`).
+    - `windows`: the first slice's own windows (the viewers start with the first);
+    - `modality`: the series' Modality ("CT", "MR", ...).
 
     The arrays are read-only, as the dataclass is frozen.
     """
@@ -97,6 +99,14 @@ class Volume:
     series_uid: str
     description: str
     windows: tuple[Window, ...] = field(default=())
+    modality: str = ""
+
+    @property
+    def directions(self) -> tuple[str, str, str]:
+        """The patient direction (letters L/R, A/P, H/F, PS3.3 C.7.6.1.1.1) in which each
+        axis (slice, row, column) runs, from the affine: e.g. ("H", "P", "L") for axial
+        slices stored feet to head with rows running to the patient's left."""
+        return volume_directions(self.affine)
 
     def __post_init__(self) -> None:
         for array in (self.values, self.positions, self.affine):
@@ -160,7 +170,7 @@ def _group(paths: Iterable[Path]) -> SeriesList:
     return SeriesList(found, skipped)
 
 
-def find_series(folder: str | Path) -> list[Series]:
+def find_series(folder: str | Path) -> SeriesList:
     """The series in `folder` (its files, not its subfolders), sorted by SeriesNumber.
 
     Only headers are read (`stop_before_pixels=True`), so this is quick even for large
@@ -321,6 +331,7 @@ def _volume(ordered: list[_Slice], values: np.ndarray, first: Dataset,
         series_uid=str(first.get("SeriesInstanceUID") or ""),
         description=str(first.get("SeriesDescription") or ""),
         windows=tuple(windows),
+        modality=str(first.get("Modality") or ""),
     )
 
 
@@ -332,13 +343,13 @@ def _load_files(series: Series, name: str) -> Volume:
     values = np.empty((len(ordered), *ordered[0].shape), dtype=np.float32)
     for index, item in enumerate(ordered):
         if index == 0:  # read whole once, for the pipeline's checks (greyscale, decoder)
-            stored = _stored_values(pydicom.dcmread(item.source))
+            stored = stored_values(pydicom.dcmread(item.source))
         else:  # the pixel module only: quicker than reading the whole file again
             stored = pixel_array(item.source)
         if stored.shape != values.shape[1:]:
             raise ValueError(f"{item.source.name} is not a greyscale slice like the first one "
                              f"(its pixels have shape {stored.shape}); leave it out.")
-        _apply_modality(stored, headers[item.source], values[index])
+        apply_modality(stored, headers[item.source], values[index])
         del stored  # before the next slice is read
     first = headers[ordered[0].source]
     return _volume(ordered, values, first, file_windows(first))
@@ -362,7 +373,7 @@ def _load_multiframe(path: Path) -> Volume:
     rank = {item.source: index for index, item in enumerate(ordered)}
     values = np.empty((frames, *ordered[0].shape), dtype=np.float32)
     for frame, stored in enumerate(iter_pixels(path)):  # one frame at a time, from the file
-        _apply_modality(stored, groups[frame], values[rank[frame]])
+        apply_modality(stored, groups[frame], values[rank[frame]])
     windows = file_windows(groups[ordered[0].source])
     return _volume(ordered, values, ds, windows)
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 MINIMUM_PYTHON = (3, 11)
-COURSE_PYTHON = (3, 12)
 
 
 @dataclass(frozen=True)

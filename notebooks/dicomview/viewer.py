@@ -1,18 +1,13 @@
 """WindowingViewer: window/level sliders that feel like a viewer's, in plain ipywidgets.
 
+What it shows comes from `display.prepare` (display-size values, windows, limits, edge
+labels); this module is layout and events only. A multi-frame file or a volume gets a
+slice slider, counted from 1 like the status line; `show_slice` counts from 0, as Python does.
+
 Why it is fast: the image is shrunk once to display size, each update windows that small
 float32 array into preallocated buffers, and the result goes to an `ipywidgets.Image` as
 JPEG (about a millisecond to encode). No figure is built per update and Matplotlib is not
 involved. JPEG is lossy, so once the sliders rest the exact image follows as PNG.
-
-Why the drop-down keeps its choice: a browser slider moves in whole steps from its
-minimum, and when the kernel sets a value it sends back the value it snapped to. So the
-viewer keeps the exact window itself (what the picture, the status line and the drop-down
-show), puts each slider's handle on the step nearest to it, and takes a value from the
-browser as a move only if it lies at least half a step from that handle position. The
-sliders' steps never move: their minimum is a whole number of steps, and widening a range
-keeps it so. (Moving the minimum to put 75 on the grid did not work: the browser's slider
-applies a new value before a new minimum, and sent back 75 snapped to the old steps.)
 """
 
 from __future__ import annotations
@@ -24,146 +19,104 @@ import math
 import ipywidgets as widgets
 import numpy as np
 from PIL import Image
-from pydicom.dataset import Dataset
 
-from .frames import dataset_name, frame_attributes, number_of_frames
-from .pipeline import (
-    apply_window,
-    check_window,
-    display_values,
-    padding_values,
-    value_range,
-    voi_function,
-)
-from .windows import PRESETS, Window, file_windows
+from .display import DEFAULT_MAX_SIZE, Edges, Prepared, format_number, prepare
+from .pipeline import apply_window, check_window
+from .windows import Window
 
 # Seconds without a slider move after which the exact PNG replaces the JPEG preview.
 REST_SECONDS = 0.3
 JPEG_QUALITY = 85
-# The longest side of the picture on screen, in CSS pixels: with the controls beside it,
-# the whole viewer fits a 1280 x 720 screen (a projector) inside JupyterLab.
+# The room for the picture on screen, in CSS pixels: with the edge labels and the
+# controls beside it, the whole viewer fits a 1280 x 720 screen (a projector) in JupyterLab.
 SHOWN_HEIGHT = 440
 SHOWN_WIDTH = 520
 CONTROLS_WIDTH = "300px"
-# A key press moves a slider by one step: about 1/200 of the range of the values.
-STEPS_PER_RANGE = 200
-
-
-def _number(value: float) -> str:
-    """A window value for people: at most one decimal, no trailing zeros, a real minus."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return ("0" if text == "-0" else text).replace("-", "\u2212")
-
-
-def nice_step(span: float, steps: int = STEPS_PER_RANGE) -> float:
-    """A round slider step (1, 2 or 5 times a power of ten) near `span / steps`."""
-    raw = span / steps if span > 0 else 1.0
-    exponent = math.floor(math.log10(raw))
-    candidates = [m * 10.0**e for e in (exponent, exponent + 1) for m in (1, 2, 5)]
-    return min(candidates, key=lambda c: abs(math.log(c / raw)))
+# The drop-down's entry for a window that is none of those offered (moved by hand).
+OWN_WINDOW = "(window of your own)"
 
 
 def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
-def window_choices(own: list[Window], low: float, high: float, *, ct: bool = False,
-                   padded: bool = False) -> list[tuple[str, Window]]:
-    """The windows a viewer offers, labelled: the image's own, then the full range of its
-    values (`low` to `high`), then the CT presets if `ct`."""
-    full_range = Window(center=(low + high) / 2, width=max(high - low, 1.0), name="full range")
-    choices = [(f"file: {w.name or f'window {i + 1}'}", w) for i, w in enumerate(own)]
-    choices.append(("full range, padding left out" if padded else "full range", full_range))
-    if ct:
-        choices += [(f"preset: {name}", w) for name, w in PRESETS.items()]
-    return [(f"{label} (C {_number(w.center)}, W {_number(w.width)})", w) for label, w in choices]
+def shown_size(rows: int, columns: int, aspect: float) -> tuple[int, int]:
+    """The picture's (height, width) in CSS pixels: as large as the room allows, a pixel
+    `aspect` times as high as it is wide."""
+    scale = min(SHOWN_WIDTH / columns, SHOWN_HEIGHT / (rows * aspect))
+    return math.floor(rows * aspect * scale), math.floor(columns * scale)
 
 
 class WindowingViewer(widgets.VBox):
-    """A greyscale DICOM image with center/width sliders, the file's windows and presets.
+    """A greyscale DICOM image (or a file's frames, or a `Volume`'s slices) with
+    center/width sliders, the image's own windows, CT presets, and its edges labelled
+    with the patient directions.
 
-    `frame` picks one frame of a multi-frame file (the first when None); `max_size` is
-    the longest side, in pixels, of the image sent to the browser (it is shown at most
-    SHOWN_HEIGHT x SHOWN_WIDTH CSS pixels, the controls beside it).
+    `source` is a pydicom Dataset or a `dicomview.Volume`. `frame` picks one frame of a
+    multi-frame file (None: every frame, with a slider); `windows` are the image's own
+    windows (default: the source's); `ct` offers the CT presets and says HU (default:
+    Modality CT); `max_size` is the longest side, in pixels, of the image sent to the
+    browser (see `display.prepare`).
     """
 
-    def __init__(self, ds: Dataset, *, frame: int | None = None, max_size: int = 768):
-        if frame is None and number_of_frames(ds) > 1:
-            frame = 0
-        # The image's own range: padding (PS3.3 C.7.5.1.1.2) is not part of it.
-        low, high = value_range(ds, frame)
-        attributes = frame_attributes(ds, frame or 0)  # functional groups, if any
-        self._build(
-            name=dataset_name(ds),
-            # Display size, once (a band of rows at a time: no full-size float copy).
-            values=display_values(ds, max_size, frame),
-            low=low, high=high, own=file_windows(attributes),
-            function=voi_function(attributes),
-            invert=str(ds.PhotometricInterpretation).strip() == "MONOCHROME1",
-            ct=ds.get("Modality") == "CT",
-            padded=padding_values(ds) is not None,
-        )
+    def __init__(self, source, *, frame: int | None = None, windows: list[Window] | None = None,
+                 ct: bool | None = None, max_size: int = DEFAULT_MAX_SIZE):
+        self._build(prepare(source, frame=frame, windows=windows, ct=ct, max_size=max_size))
 
-    def _build(
-        self, *, name: str, values: np.ndarray, low: float, high: float, own: list[Window],
-        function: str = "LINEAR", invert: bool = False, ct: bool = False, padded: bool = False,
-        extra: tuple[widgets.Widget, ...] = (),
-    ) -> None:
-        """Lay out the picture and controls for display-size `values` (float32, 2-D).
+    def _build(self, prepared: Prepared, extra: tuple[widgets.Widget, ...] = ()) -> None:
+        """Lay out the picture, its edge labels and the controls for `prepared`.
 
-        `low`/`high` is the range of the values, `own` the image's own windows (the first
-        is shown at start), `ct` adds the CT presets and the unit HU, and `extra` are
-        controls put above the window's (a subclass's slice slider, for instance).
+        `extra` are controls put above the window's (a subclass's choice of plane).
         """
-        self._name = name
-        self._function = function
-        self._invert = invert
-        self._unit = "HU" if ct else ""
-        self._set_values(values)
-
-        choices = window_choices(own, low, high, ct=ct, padded=padded)
-        # The first window is the one to_display() uses by default (a VOI LUT Sequence
-        # has no center/width, so a file with only that starts at the full range).
-        self._initial = choices[0][1]
-        windows = [w for _, w in choices]
-
-        # Where the sliders may go without widening: the values, and every offered window.
-        # Their steps are whole multiples of `step` (the width's from the first one >= 1).
-        step = nice_step(high - low)
-        center_low = math.floor(min([low] + [w.center for w in windows]) / step + 1e-9) * step
-        center_high = max([high] + [w.center for w in windows])
-        width_low = math.ceil(1 / step - 1e-9) * step
-        width_high = max([2 * (high - low)] + [w.width for w in windows])
-        decimals = max(0, -math.floor(math.log10(step)))
-        readout = f".{decimals}f"
+        self._prepared = prepared
+        self._function = prepared.function
+        self._invert = prepared.invert
+        self._initial = prepared.initial
+        limits = prepared.limits
         slider_style = {"description_width": "56px"}
+        full = widgets.Layout(width="100%", min_width="0")
 
-        self.image = widgets.Image(format="png", layout=widgets.Layout(
-            max_height=f"{SHOWN_HEIGHT}px", max_width=f"{SHOWN_WIDTH}px",
-            width="auto", height="auto", object_fit="contain", flex="0 1 auto"))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(object_fit="fill"))
+        self.edge_labels = {edge: widgets.Label(style={"font_weight": "bold"},
+                                                layout=widgets.Layout(margin="0 2px"))
+                            for edge in ("top", "bottom", "left", "right")}
+        picture = widgets.VBox(
+            [self.edge_labels["top"],
+             widgets.HBox([self.edge_labels["left"], self.image, self.edge_labels["right"]],
+                          layout=widgets.Layout(align_items="center")),
+             self.edge_labels["bottom"]],
+            layout=widgets.Layout(align_items="center", flex="0 0 auto"))
+
+        count = len(prepared.slices)
+        self.slice = widgets.IntSlider(
+            description=prepared.slice_name, min=1, max=count, value=count // 2 + 1,
+            continuous_update=True, style=slider_style, layout=full)
         self.center = widgets.FloatSlider(
-            description="center", min=center_low, max=center_high, step=step,
-            readout_format=readout, continuous_update=True, style=slider_style,
-            layout=widgets.Layout(width="100%"),
-        )
+            description="center", min=limits.center_low, max=limits.center_high,
+            step=limits.step, readout=False, continuous_update=True, style=slider_style,
+            layout=full)
         self.width = widgets.FloatSlider(
-            description="width", min=width_low, max=width_high, step=step,
-            readout_format=readout, continuous_update=True, style=slider_style,
-            layout=widgets.Layout(width="100%"),
-        )
+            description="width", min=limits.width_low, max=limits.width_high,
+            step=limits.step, readout=False, continuous_update=True, style=slider_style,
+            layout=full)
+        # The sliders' own readouts would show the grid's value (80 for 75): these show
+        # the window in use.
+        self.center_readout, self.width_readout = (
+            widgets.Label(layout=widgets.Layout(width="56px", flex="0 0 auto")) for _ in range(2))
         self.choice = widgets.Dropdown(
-            description="window", options=choices, value=None, style=slider_style,
-            layout=widgets.Layout(width="100%"),
-        )
-        self.reset = widgets.Button(description="reset", tooltip="back to the file's first window",
-                                    layout=widgets.Layout(width="auto"))
+            description="window", options=[*prepared.choices, (OWN_WINDOW, OWN_WINDOW)],
+            style=slider_style, layout=full)
+        self.reset_button = widgets.Button(description="reset", tooltip="back to the first window",
+                                           layout=widgets.Layout(width="auto"))
         self.status = widgets.Label(layout=widgets.Layout(width="auto"))
+        slice_controls = [self.slice] if count > 1 else []
         controls = widgets.VBox(
-            [*extra, self.choice, self.reset, self.center, self.width],
-            layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"),
-        )
+            [*slice_controls, *extra, self.choice, self.reset_button,
+             widgets.HBox([self.center, self.center_readout], layout=full),
+             widgets.HBox([self.width, self.width_readout], layout=full)],
+            layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto", overflow="hidden"))
         super().__init__(
-            [widgets.HBox([self.image, controls], layout=widgets.Layout(
+            [widgets.HBox([picture, controls], layout=widgets.Layout(
                 flex_flow="row wrap", align_items="flex-start", grid_gap="4px 12px")),
              self.status],
             layout=widgets.Layout(width="max-content", max_width="100%"),
@@ -172,31 +125,54 @@ class WindowingViewer(widgets.VBox):
         self._center_value, self._width_value = self._initial.center, self._initial.width
         self._quiet = False  # True while the viewer itself moves its controls
         self._pending_exact: asyncio.TimerHandle | None = None
+        self._pixels: np.ndarray | None = None
         self.center.observe(self._on_slider, "value")
         self.width.observe(self._on_slider, "value")
         self.choice.observe(self._on_choice, "value")
-        self.reset.on_click(lambda _: self.set_window(self._initial.center, self._initial.width))
+        self.slice.observe(self._on_slice, "value")
+        self.reset_button.on_click(lambda _: self.reset())
+        self._show_plane(self.slice.value - 1)
         self._move_sliders(self._center_value, self._width_value)
         self.refresh(exact=True)
 
-    def _set_values(self, values: np.ndarray) -> None:
-        """Show `values` (display size, float32) from now on; buffers made once per shape."""
+    # --- what is shown ---------------------------------------------------------------
+
+    def _plane(self, index: int) -> tuple[np.ndarray, float, Edges | None]:
+        """Values, aspect and edge labels of slice `index` (a subclass shows other planes)."""
+        return self._prepared.slices[index], self._prepared.aspect, self._prepared.edges_of(index)
+
+    def _show_plane(self, index: int) -> None:
+        """Show slice `index` from now on: its values, picture size and edge labels."""
+        values, aspect, edges = self._plane(index)
         self._values = values
-        if getattr(self, "_pixels", None) is None or self._pixels.shape != values.shape:
-            self._pixels = np.empty(values.shape, dtype=np.uint8)
+        if self._pixels is None or self._pixels.shape != values.shape:
+            self._pixels = np.empty(values.shape, dtype=np.uint8)  # buffers, once per shape
             self._scratch = np.empty(values.shape, dtype=np.float32)
+        height, width = shown_size(*values.shape, aspect)
+        self.image.layout.height, self.image.layout.width = f"{height}px", f"{width}px"
+        for edge, label in self.edge_labels.items():
+            label.value = edges[edge] if edges else ""
+
+    def _where(self) -> str:
+        """Which slice is shown, counted from 1 ("slice 21 of 40"); "" for one image."""
+        if self.slice.max == 1:
+            return ""
+        return f"{self.slice.description} {self.slice.value} of {self.slice.max}"
 
     def __repr__(self) -> str:
         # What a page without a widget front end shows (GitHub, nbval), instead of the
         # default repr that starts with the image's bytes.
         rows, columns = self._values.shape
-        return (f"WindowingViewer({self._name}, {rows} x {columns} shown, "
-                f"C {_number(self._center_value)} W {_number(self._width_value)})")
+        where = f"{self._where()}, " if self._where() else ""
+        return (f"{type(self).__name__}({self._prepared.name}, {where}{rows} x {columns} "
+                f"shown, C {format_number(self._center_value)} W {format_number(self._width_value)})")
 
     @property
     def window(self) -> Window:
-        """The window shown now (the sliders' grid may round what they display)."""
+        """The window shown now."""
         return Window(center=self._center_value, width=self._width_value)
+
+    # --- what the learner (or Python) does -------------------------------------------
 
     def set_window(self, center: float, width: float) -> None:
         """Show the window `center`/`width` now, and move the sliders to it.
@@ -210,11 +186,26 @@ class WindowingViewer(widgets.VBox):
         self._move_sliders(self._center_value, self._width_value)
         self._update()
 
+    def reset(self) -> None:
+        """Back to the first window (the image's own, else the full range)."""
+        self.set_window(self._initial.center, self._initial.width)
+
+    def show_slice(self, index: int) -> None:
+        """Show slice (or frame) `index`, counted from 0, and move the slider to it."""
+        if not 0 <= index < self.slice.max:
+            raise IndexError(f"{self.slice.description} {index} is out of range: there are "
+                             f"{self.slice.max}, numbered 0 to {self.slice.max - 1}.")
+        self.slice.value = index + 1  # the slider counts from 1; its observer shows it
+
     def _move_sliders(self, center: float, width: float) -> None:
         """Put each slider's handle on the step nearest to `center` and `width`.
 
-        A range widens by whole steps when a value lies outside it, in a message of its
-        own before the value's, so that the browser's steps stay where they were.
+        Why: a browser slider moves in whole steps from its minimum, and when the kernel
+        sets a value it sends back the value it snapped to. So the viewer keeps the exact
+        window itself (picture, readouts, status line, drop-down), puts each handle on the
+        step nearest to it, and takes a value from the browser as a move only if it lies
+        at least half a step from that handle position (`_on_slider`). A range widens by
+        whole steps when a value lies outside it, so that the browser's steps stay put.
         """
         self._quiet = True
         try:
@@ -243,19 +234,23 @@ class WindowingViewer(widgets.VBox):
             self.image.format = "png" if exact else "jpeg"
             self.image.value = buffer.getvalue()
 
+        self.center_readout.value = format_number(center)
+        self.width_readout.value = format_number(width)
         low, high = center - width / 2, center + width / 2
         shades = "white\u2026black (MONOCHROME1)" if self._invert else "black\u2026white"
-        unit = f" {self._unit}" if self._unit else ""
+        unit = f" {self._prepared.unit}" if self._prepared.unit else ""
+        where = f"{self._where()} \u00b7 " if self._where() else ""
         self.status.value = (
-            f"C {_number(center)} W {_number(width)} \u2192 "
-            f"{_number(low)}\u2026{_number(high)}{unit} shown {shades}"
+            f"{where}C {format_number(center)} W {format_number(width)} \u2192 "
+            f"{format_number(low)}\u2026{format_number(high)}{unit} shown {shades}"
         )
         self._sync_choice()
 
     def _sync_choice(self) -> None:
-        """Show in the drop-down the window on screen: the chosen one if it still is."""
-        def shows(window: Window | None) -> bool:
-            return (window is not None and _same(window.center, self._center_value)
+        """Show in the drop-down the window on screen: the chosen one if it still is, else
+        the first that matches, else "(window of your own)"."""
+        def shows(window: object) -> bool:
+            return (isinstance(window, Window) and _same(window.center, self._center_value)
                     and _same(window.width, self._width_value))
 
         if shows(self.choice.value):
@@ -263,7 +258,7 @@ class WindowingViewer(widgets.VBox):
         matching = [w for _, w in self.choice.options if shows(w)]
         self._quiet = True
         try:
-            self.choice.value = matching[0] if matching else None
+            self.choice.value = matching[0] if matching else OWN_WINDOW
         finally:
             self._quiet = False
 
@@ -295,8 +290,14 @@ class WindowingViewer(widgets.VBox):
 
     def _on_choice(self, change: dict) -> None:
         window = change["new"]
-        if window is not None and not self._quiet:
+        if isinstance(window, Window) and not self._quiet:
             self.set_window(window.center, window.width)
+
+    def _on_slice(self, change: dict) -> None:
+        if self._quiet:
+            return
+        self._show_plane(change["new"] - 1)
+        self._update()
 
 
 def _on_grid(slider: widgets.FloatSlider, value: float) -> float:

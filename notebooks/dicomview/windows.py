@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 
-from .frames import frame_attributes, has_functional_groups
+from .frames import frame_attributes, has_functional_groups, number_of_frames
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,20 +32,29 @@ def _as_list(value: object) -> list:
     return list(value)
 
 
-def file_windows(ds: Dataset, frame: int | None = None) -> list[Window]:
+def file_windows(ds: Dataset, *, frame: int | None = None) -> list[Window]:
     """The file's own windows in file order, named from WindowCenterWidthExplanation.
 
     WindowCenter and WindowWidth may each hold several values (so `float(ds.WindowCenter)`
     fails on many files); the n-th center goes with the n-th width and explanation.
     In an enhanced multi-frame file they live in the functional groups' Frame VOI LUT
     (PS3.3 C.7.6.16.2.10) and may differ from frame to frame: `frame` picks the frame
-    (see `frame_attributes`). With `frame=None`: the top-level windows, else frame 0's.
+    (see `frame_attributes`). With `frame=None`, the windows of the whole file: those
+    every frame shares (none if its frames' windows differ).
     """
-    if frame is not None or ("WindowCenter" not in ds and has_functional_groups(ds)):
-        ds = frame_attributes(ds, frame or 0)
-    centers = _as_list(ds.get("WindowCenter"))
-    widths = _as_list(ds.get("WindowWidth"))
-    names = _as_list(ds.get("WindowCenterWidthExplanation"))
+    if frame is not None:
+        return _windows(frame_attributes(ds, frame))
+    if not has_functional_groups(ds):
+        return _windows(ds)
+    each = [_windows(frame_attributes(ds, k)) for k in range(number_of_frames(ds))]
+    return each[0] if all(windows == each[0] for windows in each) else []
+
+
+def _windows(attributes: Dataset) -> list[Window]:
+    """The windows in one set of attributes (a file's, or a frame's)."""
+    centers = _as_list(attributes.get("WindowCenter"))
+    widths = _as_list(attributes.get("WindowWidth"))
+    names = _as_list(attributes.get("WindowCenterWidthExplanation"))
     return [
         Window(
             center=float(center),
