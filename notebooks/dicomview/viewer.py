@@ -80,6 +80,8 @@ class WindowingViewer(widgets.VBox):
         self.edge_labels = {edge: widgets.Label(style={"font_weight": "bold"},
                                                 layout=widgets.Layout(margin="0 2px"))
                             for edge in ("top", "bottom", "left", "right")}
+        for edge, label in self.edge_labels.items():
+            label.add_class(f"dicomview-edge-{edge}")  # for whoever looks for it (the browser test)
         picture = widgets.VBox(
             [self.edge_labels["top"],
              widgets.HBox([self.edge_labels["left"], self.image, self.edge_labels["right"]],
