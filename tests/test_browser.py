@@ -14,7 +14,8 @@ screen, and the frame rate the player reaches, are measured and reported, not as
 
 One server serves all lessons from a temporary copy of the repository, so a run never
 rewrites the committed notebooks. Screenshots and the latency figures go to
-tests/artifacts/ (not committed).
+tests/artifacts/ (not committed). Marked `browser`: the quick tier
+(`python3 course.py test --quick`) leaves it out.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ RUN_ALL_TIMEOUT_MS = 300_000  # the same budget per lesson as nbval's per-cell t
 PRESSES_PER_SLIDER = 8
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Chromium not found: apt-get install chromium"
-)
+pytestmark = [
+    pytest.mark.browser,  # left out of the quick tier (pytest.ini)
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium not found: apt-get install chromium"),
+]
 
 
 @pytest.fixture(scope="module")

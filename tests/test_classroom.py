@@ -24,6 +24,9 @@ memory and CPU time, how long logging in, starting and pulling took). N is CLASS
 (default 10). The hub, the proxy and every learner's server and kernel are stopped at the
 end, also when the test fails, and all files are written under pytest's temporary folder.
 MB are MiB (2**20 bytes).
+
+The tests that run the hub are marked `classroom` and left out of the quick tier
+(`python3 course.py test --quick`); the link tests at the top are quick and stay in it.
 """
 
 from __future__ import annotations
@@ -477,6 +480,7 @@ async def teach(hub: Hub, names: list[str]) -> tuple[list[Learner], float]:
     return list(learners), time.monotonic() - start
 
 
+@pytest.mark.classroom  # runs the hub: left out of the quick tier (pytest.ini)
 def test_a_class_runs_lesson_05_at_once(hub, capsys):
     assert LEARNERS >= 1
     names = [f"learner{i:02d}" for i in range(LEARNERS)]
@@ -510,6 +514,7 @@ def test_a_class_runs_lesson_05_at_once(hub, capsys):
     assert not failed, f"{failed}\nhub log:\n{tail(hub.log)}"
 
 
+@pytest.mark.classroom  # runs the hub: left out of the quick tier (pytest.ini)
 def test_following_the_link_again_keeps_the_learners_edits(hub):
     """nbgitpuller merges: new commits upstream arrive, the learner's own edit stays."""
     name = "learner-edits"
