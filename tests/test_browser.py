@@ -365,7 +365,6 @@ class WebSocketTraffic:
             self._on = False
 
 
-@pytest.mark.skipif(VOLUME_LESSON not in LESSONS, reason=f"{VOLUME_LESSON} not written yet")
 def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     run_lesson(tab, lab, VOLUME_LESSON, record_property)
     # A VolumeViewer: a WindowingViewer (widget image, center and width) with a slice slider.
@@ -421,7 +420,6 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     check_canvas_shows(canvas, apply_window(volume.values[24], 40, 80))
 
 
-@pytest.mark.skipif(CINE_LESSON not in LESSONS, reason=f"{CINE_LESSON} not written yet")
 def test_cine_player(lab: LabServer, tab: Page, record_property) -> None:
     run_lesson(tab, lab, CINE_LESSON, record_property)
     players = tab.locator(".dv-cine")
