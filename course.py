@@ -112,7 +112,7 @@ def lab_command(python: str, extra: list[str]) -> list[str]:
     Jupyter refuses to start as root unless told `--allow-root`; it is added only then.
     """
     command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
-               "--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb"]
+               f"--LabApp.default_url=/lab/tree/{LESSON_00}"]
     if running_as_root():
         command.append("--allow-root")
     return command + extra
