@@ -2,14 +2,20 @@
 
     python3 course.py lab      # set up, then open JupyterLab at lesson 00
     python3 course.py test     # set up, then run the whole test suite (python -m pytest)
+    python3 course.py test --quick
+                               # the same less the browser, classroom and slow tests
+                               # (about 1.5 minutes on 2 cores): while working on code or
+                               # a lesson; run the whole suite before a commit
     python3 course.py link --hub https://hub.example.org --repo https://github.com/you/course
                                # print the link that puts the course in each learner's
                                # home on that JupyterHub and opens lesson 00 (nbgitpuller)
 
 Setting up means: make `.venv/` with the best Python found (3.12 preferred, 3.11 or newer
 required), then install the exact pins of requirements.txt into it. Both steps are skipped
-when already done, so running either command again is quick and safe. Extra arguments
-after `test` go to pytest, e.g. `python3 course.py test notebooks/01_reading_a_file.ipynb`.
+when already done, so running either command again is quick and safe. `--quick`, right
+after `test`, leaves out the tests marked browser, classroom or slow (pytest.ini). Extra
+arguments after `test` or `test --quick` go to pytest, e.g.
+`python3 course.py test notebooks/01_reading_a_file.ipynb`.
 As root (containers, cloud VMs), `lab` adds Jupyter's `--allow-root` and says so.
 `link` sets nothing up: it only prints the link (`--branch`, default main, picks the branch;
 the hub's single-user environment needs nbgitpuller, which the course's lock pins; see
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -41,6 +48,9 @@ MINIMUM = (3, 11)
 # C libraries other than glibc (macOS, Windows) ignore it.
 KERNEL_MEMORY_ENV = {"MALLOC_TRIM_THRESHOLD_": "1048576"}
 LESSON_00 = "notebooks/00_setup.ipynb"
+# `test --quick`: everything but the tests marked (pytest.ini) as driving Chromium, running
+# a JupyterHub class, or slow.
+QUICK_TIER = "not browser and not classroom and not slow"
 
 
 def say(message: str) -> None:
@@ -118,6 +128,16 @@ def lab_command(python: str, extra: list[str]) -> list[str]:
     return command + extra
 
 
+def pytest_arguments(extra: list[str]) -> list[str]:
+    """pytest's arguments for `course.py test [--quick] [pytest arguments]`.
+
+    `--quick` (first, right after `test`) selects the quick tier; the rest go to pytest.
+    """
+    if extra[:1] == ["--quick"]:
+        return ["-m", QUICK_TIER, *extra[1:]]
+    return list(extra)
+
+
 def pull_path(repo: str, branch: str = "main") -> str:
     """nbgitpuller's path on a single-user server: pull `branch` of `repo`, open lesson 00.
 
@@ -178,8 +198,8 @@ def main() -> int:
         say("opening JupyterLab at lesson 00 (stop it with Ctrl+C)")
         command = lab_command(python, sys.argv[2:])
     else:
-        say("running the test suite: python -m pytest " + " ".join(sys.argv[2:]))
-        command = [python, "-m", "pytest", *sys.argv[2:]]
+        command = [python, "-m", "pytest", *pytest_arguments(sys.argv[2:])]
+        say("running the test suite: python -m pytest " + shlex.join(command[3:]))
     return subprocess.run(command, cwd=ROOT, env={**os.environ, **KERNEL_MEMORY_ENV}).returncode
 
 

@@ -1,4 +1,6 @@
-"""`python3 course.py lab` serves lesson 00, also as root (containers, cloud VMs).
+"""`python3 course.py lab` serves lesson 00, also as root (containers, cloud VMs), and
+`python3 course.py test [--quick]` runs the whole suite or its quick tier (pytest.ini's
+markers say what the quick tier leaves out).
 
 The server test runs the very command line course.py builds (`course.lab_command`), with
 this test's Python, on 127.0.0.1, a free port, a random token and Jupyter folders of its
@@ -7,6 +9,8 @@ own, and asks it for lesson 00 as a browser would.
 
 from __future__ import annotations
 
+import configparser
+import inspect
 import os
 import secrets
 import signal
@@ -51,6 +55,62 @@ def test_main_says_when_it_adds_allow_root(monkeypatch, capsys):
     assert course.main() == 0
     assert "--allow-root" in ran[0]
     assert "running as root" in capsys.readouterr().out
+
+
+def test_test_passes_its_arguments_to_pytest():
+    assert course.pytest_arguments([]) == []
+    assert course.pytest_arguments(["notebooks/01_reading_a_file.ipynb", "-x"]) == [
+        "notebooks/01_reading_a_file.ipynb", "-x"]
+
+
+def test_test_quick_runs_the_quick_tier_with_the_other_arguments(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["course.py", "test", "--quick", "-x", "tests/test_lock.py"])
+    monkeypatch.setattr(course, "make_venv", lambda: None)
+    monkeypatch.setattr(course, "install", lambda: None)
+    ran = []
+    monkeypatch.setattr(course.subprocess, "run",
+                        lambda command, **kw: ran.append((command, kw)) or
+                        subprocess.CompletedProcess(command, 0))
+    assert course.main() == 0
+    [(command, kw)] = ran
+    assert command[1:] == ["-m", "pytest", "-m", "not browser and not classroom and not slow",
+                           "-x", "tests/test_lock.py"]
+    assert kw["env"]["MALLOC_TRIM_THRESHOLD_"] == "1048576"
+    assert ("python -m pytest -m 'not browser and not classroom and not slow' -x "
+            "tests/test_lock.py") in capsys.readouterr().out
+
+
+def registered_markers() -> set[str]:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "pytest.ini", encoding="utf-8")
+    lines = config["pytest"]["markers"].strip().splitlines()
+    return {line.split(":", 1)[0].strip() for line in lines}
+
+
+def test_quick_tier_leaves_out_exactly_the_registered_markers():
+    assert registered_markers() == {"browser", "classroom", "slow"}
+    assert course.QUICK_TIER == " and ".join(f"not {name}" for name in sorted(registered_markers()))
+
+
+def test_the_browser_and_hub_tests_carry_their_markers():
+    """Whatever starts Chromium or a hub is marked, so the quick tier never waits for it;
+    the classroom module's quick link tests stay unmarked."""
+    import test_browser
+    import test_classroom
+
+    assert "browser" in {mark.name for mark in test_browser.pytestmark}
+    hub_tests = set()
+    for name, function in vars(test_classroom).items():
+        if not name.startswith("test_"):
+            continue
+        marks = getattr(function, "pytestmark", [])
+        parametrized = {arg for mark in marks if mark.name == "parametrize"
+                        for arg in mark.args[0].replace(" ", "").split(",")}
+        fixtures = set(inspect.signature(function).parameters) - parametrized
+        if "hub" in fixtures:
+            hub_tests.add(name)
+        assert ("classroom" in {mark.name for mark in marks}) == ("hub" in fixtures), name
+    assert len(hub_tests) == 2
 
 
 def free_port() -> int:
