@@ -4,7 +4,9 @@ requirements.txt and binder/requirements.txt are compiled by uv from requirement
 binder/requirements.in (how: the comment at the top of requirements.in). Each compiled
 line says which packages need it (`# via …`); the tests read those lines, and check them
 against what pip installed (importlib.metadata), so neither the test-only packages nor
-their dependencies are listed by hand here.
+their dependencies are listed by hand here. tests/requirements-nbval.txt (what CI installs
+for nbval on Python 3.11 and 3.13) must be Binder's lock plus pytest, nbval and what only
+they need, each at the local lock's line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_IN, LOCAL_LOCK = ROOT / "requirements.in", ROOT / "requirements.txt"
 BINDER_IN, BINDER_LOCK = ROOT / "binder" / "requirements.in", ROOT / "binder" / "requirements.txt"
+# What nbval over the lessons needs (CI's Pythons other than 3.12): Binder's lock plus these
+# test tools and what only they need, at the local lock's pins.
+NBVAL_REQUIREMENTS = ROOT / "tests" / "requirements-nbval.txt"
+NBVAL_TOOLS = {"pytest", "nbval"}
 # How the compiled local lock names a package that binder/requirements.in asks for.
 BINDER_SOURCE = "-r binder/requirements.in"
 INSTALLER = {"pip"}  # pip installs the lock; it is not part of it
@@ -80,19 +86,36 @@ def direct_names(path: Path) -> dict[str, str]:
 LOCAL, BINDER = read_lock(LOCAL_LOCK), read_lock(BINDER_LOCK)
 
 
-def runtime_names(pins: list[Pin]) -> set[str]:
-    """Names reachable from binder/requirements.in through the `# via` annotations."""
-    runtime: set[str] = set()
+def needed_by(pins: list[Pin], roots: set[str], source: str | None = None) -> set[str]:
+    """Names reachable from `roots` (or the `source` line, e.g. `-r binder/requirements.in`)
+    through the `# via` annotations."""
+    needed = set(roots)
     changed = True
     while changed:
         changed = False
         for pin in pins:
-            if pin.name not in runtime and any(
-                    via == BINDER_SOURCE or canonicalize_name(via) in runtime
-                    for via in pin.via):
-                runtime.add(pin.name)
+            if pin.name not in needed and any(
+                    via == source or canonicalize_name(via) in needed for via in pin.via):
+                needed.add(pin.name)
                 changed = True
-    return runtime
+    return needed
+
+
+def runtime_names(pins: list[Pin]) -> set[str]:
+    """Names reachable from binder/requirements.in through the `# via` annotations."""
+    return needed_by(pins, set(), BINDER_SOURCE)
+
+
+def read_nbval_requirements() -> tuple[list[str], list[Pin]]:
+    """tests/requirements-nbval.txt: its -r lines, and its pins."""
+    includes, pins = [], []
+    for raw in NBVAL_REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+        text = raw.split("#", 1)[0].strip()
+        if text.startswith("-"):
+            includes.append(text)
+        elif text:
+            pins.append(Pin(text, Requirement(text)))
+    return includes, pins
 
 
 def test_every_line_is_an_exact_pin():
@@ -166,6 +189,21 @@ def test_binder_lock_is_the_local_lock_less_the_test_tools():
     assert {"nbformat", "nbclient", "nbconvert"} <= {pin.name for pin in BINDER}
 
 
+def test_nbval_requirements_are_binders_lock_plus_the_locked_nbval_tools():
+    """CI's 3.11 and 3.13 install tests/requirements-nbval.txt: every line is one of the
+    local lock's lines (same version, same marker), and they are exactly pytest, nbval
+    and what those need that Binder's lock does not hold."""
+    includes, pins = read_nbval_requirements()
+    assert includes == ["-r ../binder/requirements.txt"]
+    assert pins, "no pins in tests/requirements-nbval.txt"
+    local_lines = {pin.line for pin in LOCAL}
+    assert [pin.line for pin in pins if pin.line not in local_lines] == [], \
+        "not as requirements.txt pins it: copy the line from there"
+    wanted = needed_by(LOCAL, NBVAL_TOOLS) - {pin.name for pin in BINDER}
+    assert {pin.name for pin in pins} == wanted
+    assert NBVAL_TOOLS <= wanted
+
+
 def requirement_closure(roots: set[str]) -> set[str]:
     """Installed packages that `roots` need, from the installed metadata, markers and
     extras evaluated for this environment."""
@@ -198,6 +236,14 @@ def test_binder_lock_has_what_the_course_packages_need_here():
     tools_here = requirement_closure(set(direct_names(LOCAL_IN))) - runtime_here
     local_here = {pin.name for pin in LOCAL if pin.applies()}
     assert tools_here == local_here - binder_here
+
+
+def test_nbval_requirements_have_what_pytest_and_nbval_need_here():
+    """The same, derived from what pip installed rather than from uv's annotations."""
+    _, pins = read_nbval_requirements()
+    binder_here = {pin.name for pin in BINDER if pin.applies()}
+    nbval_here = {pin.name for pin in pins if pin.applies()}
+    assert nbval_here == requirement_closure(NBVAL_TOOLS) - binder_here
 
 
 def test_via_annotations_are_present():
