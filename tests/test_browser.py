@@ -174,6 +174,10 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
     check_viewers_fit(tab, viewers, record_property, "05")
     check_viewers_fit(tab, browser_viewers, record_property, "05_browser")
     check_dropdown_keeps_the_window(tab, viewers)
+    for viewer, label in ((viewers.first, ".dicomview-edge-right"),
+                          (browser_viewers.first, ".dv-edge-right")):
+        # head_ct.dcm, axial, its rows running to the patient's left: L on the right edge
+        expect(viewer.locator(label), "no patient direction on the right edge").to_have_text("L")
     latencies_ms: dict[str, list[float]] = {}
     received_kb: dict[str, float] = {}
 
@@ -213,6 +217,7 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
 
 HEAD_CT = REPO / "data" / "head_ct.dcm"
 DRAG_PX = 100  # how far the drag goes, to the right and up
+DRAG_DOUBLING = 200  # browser_viewer.js: px of drag that double the width
 DRAG_MS = 1000
 
 
@@ -267,7 +272,11 @@ def check_browser_viewer(page: Page, viewers: Locator, traffic: "WebSocketTraffi
         page.mouse.up()
         page.wait_for_timeout(ROUND_TRIP_MS)
     draw_ms = viewer.evaluate("root => root.drawn")
-    expect(status).to_contain_text(f"C {95 + step + 20 * DRAG_PX} W {195 + step + 20 * DRAG_PX}")
+    # A drag moves the center by the width at the drag's start every DRAG_DOUBLING px up,
+    # and doubles the width every DRAG_DOUBLING px to the right: steps a hand can control.
+    center, width = 95 + step, 195 + step
+    dragged_to = (center + width * DRAG_PX / DRAG_DOUBLING, width * 2 ** (DRAG_PX / DRAG_DOUBLING))
+    expect(status).to_contain_text("C {} W {}".format(*map(js_number, dragged_to)))
     assert dragged.frames_sent >= 1, "the window dragged to never reached the kernel"
     assert len(draw_ms) >= moves, f"{moves} mouse moves drew only {len(draw_ms)} pictures"
     median_ms = statistics.median(draw_ms)
@@ -290,6 +299,11 @@ def check_browser_viewer(page: Page, viewers: Locator, traffic: "WebSocketTraffi
     assert browser_selected(viewer) == "file: window 1 (C 40, W 100)"
     viewer.screenshot(path=ARTIFACTS / "05_browser_viewer.png")
     return {"presses": presses, "kB per press": received.bytes / 1000 / len(presses)}
+
+
+def js_number(value: float) -> str:
+    """A window value as browser_viewer.js writes it (at most one decimal)."""
+    return f"{value:.1f}".removesuffix(".0").replace("-", "\u2212")
 
 
 def browser_selected(viewer: Locator) -> str:
@@ -373,6 +387,7 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     check_viewers_fit(tab, viewers, record_property, "06")
     viewer = viewers.first
+    expect(viewer.locator(".dicomview-edge-right")).to_have_text("L")  # axial: rows run to the left
     title = "06 volume viewer"
     viewer.scroll_into_view_if_needed()
     picture = viewer.locator("img.widget-image").first
@@ -397,6 +412,7 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     assert after != before, f"{title}: the picture did not change when the slices moved"
 
     check_one_key_press_is_visible(tab, viewer, title, ("slice", "center", "width"))
+    check_planes_fit(tab, viewer, record_property)
     record_property("06 volume viewer: slice key press to new picture (target: median <= 100 ms)",
                     describe(latencies_ms))
     (ARTIFACTS / "06_volume_viewer_latency.json").write_text(
@@ -408,6 +424,7 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     status = browser_viewer.locator(".dv-status")
     expect(status).to_contain_text("slice 25 of 40")
     canvas = browser_viewer.locator("canvas")
+    expect(browser_viewer.locator(".dv-edge-right")).to_have_text("L")  # rows run to the left
     canvas.focus()
     tab.keyboard.press("PageDown")
     expect(status).to_contain_text("slice 24 of 40 \u00b7 C 40 W 80")
@@ -415,9 +432,41 @@ def test_volume_viewer(lab: LabServer, tab: Page, record_property) -> None:
     check_canvas_shows(canvas, apply_window(volume.values[23], 40, 80))
     box = canvas.bounding_box()
     tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    tab.mouse.wheel(0, 100)
+    tab.mouse.wheel(0, -100)  # turned up, as Page Up: the next slice
     expect(status).to_contain_text("slice 25 of 40")
     check_canvas_shows(canvas, apply_window(volume.values[24], 40, 80))
+    # The series' file window BRAIN is 40/80, as the brain preset: the choice stays the preset.
+    browser_viewer.locator("select").select_option(label="preset: brain (C 40, W 80)")
+    tab.wait_for_timeout(ROUND_TRIP_MS)
+    assert browser_selected(browser_viewer) == "preset: brain (C 40, W 80)"
+
+
+def check_planes_fit(page: Page, viewer: Locator, record_property: Callable) -> None:
+    """Every plane of the volume viewer fits a 1280 x 720 screen with no scrollbar, labels
+    its edges (coronal: the head up), and keeps its slice when the plane changes and back."""
+    page.set_viewport_size(PROJECTOR)
+    # Found again by a mark of its own: `viewer` is found by its "slice" slider, which the
+    # other planes call "row" and "column".
+    viewer.evaluate("v => v.setAttribute('data-test', 'volume-viewer')")
+    viewer = page.locator("[data-test=volume-viewer]")
+    status = viewer.locator(".widget-label").filter(has_text=re.compile(r"^axial slice"))
+    kept = re.search(r"slice \d+ of \d+", status.inner_text()).group(0)
+    for plane, top in (("coronal", "H"), ("sagittal", "H"), ("axial", "A")):
+        viewer.get_by_role("button", name=plane).click()
+        expect(viewer.locator(".widget-label").filter(has_text=re.compile(f"^{plane}"))).to_be_visible()
+        expect(viewer.locator(".dicomview-edge-top")).to_have_text(top)
+        page.wait_for_timeout(ROUND_TRIP_MS)
+        box = viewer.bounding_box()
+        record_property(f"06 volume viewer, {plane} plane, at 1280 x 720",
+                        f"{box['width']:.0f} x {box['height']:.0f} px")
+        assert box["width"] <= PROJECTOR["width"] and box["height"] <= PROJECTOR["height"], (
+            f"the {plane} plane makes the viewer {box['width']:.0f} x {box['height']:.0f} px")
+        overflowing = viewer.evaluate(
+            "v => [v, ...v.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1"
+            " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).length")
+        assert overflowing == 0, f"the {plane} plane shows {overflowing} horizontal scrollbar(s)"
+        page.screenshot(path=ARTIFACTS / f"06_viewer_{plane}_1280x720.png")
+    expect(status).to_contain_text(kept)  # back in the axial plane, on the same slice
 
 
 def test_cine_player(lab: LabServer, tab: Page, record_property) -> None:
@@ -428,6 +477,8 @@ def test_cine_player(lab: LabServer, tab: Page, record_property) -> None:
     check_viewers_fit(tab, players, record_property, "07")
     player = players.first
     player.scroll_into_view_if_needed()
+    # The ultrasound loop does not say which way the patient lies: its edges stay unlabelled.
+    expect(player.locator(".dv-edge-right")).to_have_text("")
     player.evaluate("""player => { player.drawn = [];
         player.addEventListener('dicomview-drawn', e => requestAnimationFrame(
             () => player.drawn.push({frame: e.detail, at: performance.now()}))); }""")

@@ -32,6 +32,8 @@ JPEG_QUALITY = 85
 SHOWN_HEIGHT = 440
 SHOWN_WIDTH = 520
 CONTROLS_WIDTH = "300px"
+# The edge labels left and right of the picture take this much of its room (3 letters at most).
+EDGE_LABELS_WIDTH = 40
 # The drop-down's entry for a window that is none of those offered (moved by hand).
 OWN_WINDOW = "(window of your own)"
 
@@ -40,10 +42,10 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
-def shown_size(rows: int, columns: int, aspect: float) -> tuple[int, int]:
-    """The picture's (height, width) in CSS pixels: as large as the room allows, a pixel
-    `aspect` times as high as it is wide."""
-    scale = min(SHOWN_WIDTH / columns, SHOWN_HEIGHT / (rows * aspect))
+def shown_size(rows: int, columns: int, aspect: float, room: int = SHOWN_WIDTH) -> tuple[int, int]:
+    """The picture's (height, width) in CSS pixels: as large as SHOWN_HEIGHT x `room`
+    allows, a pixel `aspect` times as high as it is wide."""
+    scale = min(room / columns, SHOWN_HEIGHT / (rows * aspect))
     return math.floor(rows * aspect * scale), math.floor(columns * scale)
 
 
@@ -150,7 +152,7 @@ class WindowingViewer(widgets.VBox):
         if self._pixels is None or self._pixels.shape != values.shape:
             self._pixels = np.empty(values.shape, dtype=np.uint8)  # buffers, once per shape
             self._scratch = np.empty(values.shape, dtype=np.float32)
-        height, width = shown_size(*values.shape, aspect)
+        height, width = shown_size(*values.shape, aspect, room=SHOWN_WIDTH - EDGE_LABELS_WIDTH)
         self.image.layout.height, self.image.layout.width = f"{height}px", f"{width}px"
         for edge, label in self.edge_labels.items():
             label.value = edges[edge] if edges else ""
