@@ -3,6 +3,9 @@ decoder for its transfer syntax installed? Each failure says what to do about it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pydicom.dataset import Dataset
 from pydicom.pixels import get_decoder
 from pydicom.uid import (
@@ -18,7 +21,7 @@ from pydicom.uid import (
     JPEGLSNearLossless,
 )
 
-from .frames import dataset_name
+from .frames import dataset_name, number_of_frames
 
 # What to install when pydicom has no working decoder for a transfer syntax. The course's
 # lock has every one of these but pylibjpeg-libjpeg (GPL-3.0; README "Licences of the
@@ -43,7 +46,8 @@ _DECODER_PACKAGES = {
 
 
 def check_pixel_data(ds: Dataset) -> None:
-    """Raise unless `ds` has pixel data."""
+    """Raise unless `ds` has pixel data, in a number of frames that can be read."""
+    number_of_frames(ds)  # raises, naming (0028,0008), if the count is no number
     if "PixelData" not in ds:
         raise ValueError(
             f"{dataset_name(ds)} has no pixel data (no PixelData element): it may be a "
@@ -58,6 +62,13 @@ def check_greyscale(ds: Dataset) -> None:
     name = dataset_name(ds)
     photometric = str(ds.get("PhotometricInterpretation", "")).strip()
     samples = int(ds.get("SamplesPerPixel") or 1)
+    if not photometric:
+        raise ValueError(
+            f"{name} has no Photometric Interpretation (0028,0004), which says how to read "
+            "its pixel values: greyscale or colour, and whether low values are black "
+            "(PS3.3 C.7.6.3.1.2; it is Type 1, required). The file is incomplete. If it is "
+            "greyscale with 1 sample per pixel, set ds.PhotometricInterpretation = "
+            "'MONOCHROME2' (low values black) and look at the picture to check.")
     if samples != 1 or photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise ValueError(
             f"{name} is a colour image (PhotometricInterpretation {photometric!r}, "
@@ -99,3 +110,37 @@ def check_decoder(ds: Dataset) -> None:
             "(%pip install pylibjpeg pylibjpeg-libjpeg), restart the kernel and read the "
             "file again."
         )
+
+
+@contextmanager
+def decoding(ds: Dataset) -> Iterator[None]:
+    """Turn pydicom's errors while decoding the pixel data of `ds` into messages that name
+    the damage: pixel data shorter than the header says, or compressed data that no
+    installed decoder can read."""
+    name = dataset_name(ds)
+    try:
+        yield
+    except ValueError as error:
+        if "less than expected" not in str(error):
+            raise
+        raise ValueError(
+            f"{name}: its pixel data is shorter than Rows x Columns x Number of Frames x "
+            "Bits Allocated say, so the file was cut short (an interrupted copy or "
+            f"download) or one of those attributes is wrong. Get the file again. (pydicom: {error})"
+        ) from None
+    except RuntimeError as error:
+        if "Unable to decode" not in str(error):
+            raise
+        syntax = ds.file_meta.TransferSyntaxUID
+        raise RuntimeError(
+            f"{name}: its compressed pixel data ({syntax.name}) could not be decoded by any "
+            "installed decoder, although one is installed: the data is damaged (cut short or "
+            "corrupted) or not what the Transfer Syntax UID says. Get the file again, or try "
+            f"another program. (The decoders said: {'; '.join(_reasons(error))})"
+        ) from None
+
+
+def _reasons(error: Exception) -> list[str]:
+    """The lines of pydicom's "all plugins failed" message that give each plugin's reason."""
+    lines = [line.strip() for line in str(error).splitlines()]
+    return lines[1:] or lines

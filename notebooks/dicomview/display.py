@@ -21,8 +21,8 @@ from pydicom.dataset import Dataset
 
 from .frames import dataset_name, frame_attributes, number_of_frames
 from .orientation import Orientation, opposite, patient_orientation, volume_directions
-from .pipeline import display_values, downsample_slices, padding_values, value_range, voi_function
-from .windows import PRESETS, Window, file_windows
+from .pipeline import display_values, downsample_slices, padding_values, value_range
+from .windows import PRESETS, Window, file_windows, usable_windows, voi_function
 
 # The longest side, in pixels, of an image sent to the browser, for every viewer.
 DEFAULT_MAX_SIZE = 512
@@ -177,8 +177,11 @@ def _prepare_dataset(ds: Dataset, frame: int | None, windows: list[Window] | Non
     shown = _shown_frames(ds, frame)
     attributes = frame_attributes(ds, shown[0] or 0)  # functional groups, if any
     slices = np.stack([display_values(ds, max_size, frame=k) for k in shown])
-    low, high = value_range(ds, frame=frame)
-    own = file_windows(ds, frame=frame) if windows is None else list(windows)
+    low, high = value_range(ds)  # the whole file's: one frame, one picture (`to_display`)
+    if windows is None:
+        own = usable_windows(file_windows(ds, frame=frame), dataset_name(ds))
+    else:
+        own = list(windows)
     ct = ds.get("Modality") == "CT" if ct is None else ct
     choices = window_choices(own, low, high, ct=ct, padded=padding_values(ds) is not None)
     spacing = attributes.get("PixelSpacing")

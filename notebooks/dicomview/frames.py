@@ -51,7 +51,18 @@ def dataset_name(ds: Dataset) -> str:
 
 def number_of_frames(ds: Dataset) -> int:
     """How many frames the pixel data holds (1 when NumberOfFrames is absent)."""
-    return int(ds.get("NumberOfFrames") or 1)
+    value = ds.get("NumberOfFrames")
+    try:
+        frames = int(value or 1)
+    except (TypeError, ValueError):
+        frames = 0
+    if frames < 1:
+        raise ValueError(
+            f"{dataset_name(ds)} has Number of Frames (0028,0008) {str(value)!r}, which is not "
+            "a whole number of at least 1 (an IS value, PS3.5 6.2), so its pixel data cannot be "
+            "split into frames. The file is damaged; if you know the count, set it, e.g. "
+            "ds.NumberOfFrames = 1.")
+    return frames
 
 
 def check_frame(ds: Dataset, frame: int) -> None:

@@ -15,11 +15,9 @@ import math
 import numpy as np
 from pydicom.dataset import Dataset
 
-from .checks import check_decoder, check_greyscale
-from .frames import check_frame, frame_attributes, has_functional_groups, number_of_frames
-from .windows import file_windows
-
-VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
+from .checks import check_decoder, check_greyscale, decoding
+from .frames import check_frame, dataset_name, frame_attributes, has_functional_groups, number_of_frames
+from .windows import file_windows, usable_windows, voi_function, window_problem
 
 # Pixels per block when a whole image is processed: at most 256 kB of float32 scratch,
 # and at most an eighth of the image, so that small images stay small too.
@@ -36,7 +34,8 @@ def stored_values(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
     check_decoder(ds)
     if frame is not None:
         check_frame(ds, frame)
-    pixels = ds.pixel_array
+    with decoding(ds):
+        pixels = ds.pixel_array
     if number_of_frames(ds) > 1 and frame is not None:
         return pixels[frame]
     return pixels
@@ -126,31 +125,11 @@ def modality_values(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
     return out
 
 
-def voi_function(ds: Dataset) -> str:
-    """The file's VOILUTFunction (LINEAR when absent), checked against PS3.3 C.11.2.1.3."""
-    function = str(ds.get("VOILUTFunction") or "LINEAR").strip().upper()
-    if function not in VOI_FUNCTIONS:
-        raise ValueError(
-            f"VOILUTFunction {function!r} is not one the standard defines; "
-            f"expected one of {', '.join(VOI_FUNCTIONS)}."
-        )
-    return function
-
-
 def check_window(width: float, function: str = "LINEAR") -> None:
     """Raise ValueError unless `function` is a VOI LUT function and `width` suits it."""
-    if function not in VOI_FUNCTIONS:
-        raise ValueError(f"unknown VOI LUT function {function!r}; use one of {', '.join(VOI_FUNCTIONS)}.")
-    if not width > 0:
-        raise ValueError(
-            f"window width must be greater than 0, got {width}: it is the size of the "
-            "band of values spread from black to white."
-        )
-    if function == "LINEAR" and width < 1:
-        raise ValueError(
-            f"window width {width} is below 1, which the LINEAR function does not allow "
-            "(PS3.3 C.11.2.1.2.1); use a width of at least 1."
-        )
+    problem = window_problem(width, function)
+    if problem:
+        raise ValueError(problem)
 
 
 def apply_window(
@@ -289,39 +268,56 @@ def to_display(
     """The image as 8-bit grey (uint8, 255 = white), ready for `imshow(..., cmap="gray")`.
 
     Modality LUT, then VOI: the window given by `center` and `width`; else the file's
-    first window; else its VOI LUT Sequence; else the full range of the values (padding
-    left out, see `value_range`). The
-    file's VOILUTFunction (LINEAR, LINEAR_EXACT or SIGMOID) shapes the window. Last,
+    first usable window (one of width 0 is skipped, with a warning); else its VOI LUT
+    Sequence; else the full range of the values (padding left out, see `value_range`).
+    The file's VOILUTFunction (LINEAR, LINEAR_EXACT or SIGMOID) shapes the window. Last,
     MONOCHROME1 images are inverted, so that low values are white as the file intends.
     For a multi-frame file pass `frame`; `frame=None` gives every frame. In an enhanced
     multi-frame file, each frame's rescale, windows and VOILUTFunction come from its
     functional groups (`frame_attributes`).
+
+    One frame, one picture: `to_display(ds)[k]` equals `to_display(ds, frame=k)`. A frame
+    without a window of its own is spread over the full range of the whole file, not of
+    the frame, so that frames stay comparable and a cine loop does not flicker.
     """
     if (center is None) != (width is None):
         raise TypeError("give both center and width, or neither (to use the file's window)")
     stored = stored_values(ds, frame=frame)
     out = np.empty(stored.shape, dtype=np.uint8)
+    full_range = _FullRange(ds)
     for index, attributes in _pieces(ds, stored, frame):
-        _display_piece(stored[index], attributes, center, width, out[index])
+        _display_piece(stored[index], attributes, center, width, out[index], full_range)
     if str(ds.PhotometricInterpretation).strip() == "MONOCHROME1":
         np.subtract(255, out, out=out)
     return out
 
 
+class _FullRange:
+    """The whole file's `value_range`, computed once and only when a frame needs it."""
+
+    def __init__(self, ds: Dataset):
+        self._ds, self._range = ds, None
+
+    def __call__(self) -> tuple[float, float]:
+        if self._range is None:
+            self._range = value_range(self._ds)
+        return self._range
+
+
 def _display_piece(stored: np.ndarray, attributes: Dataset, center: float | None,
-                   width: float | None, out: np.ndarray) -> None:
+                   width: float | None, out: np.ndarray, full_range: _FullRange) -> None:
     """`to_display` for stored values that share one set of `attributes`, into `out`,
     without the MONOCHROME1 inversion."""
     function = voi_function(attributes)
     lut_item = None
     if center is None:
-        windows = file_windows(attributes)
+        windows = usable_windows(file_windows(attributes), dataset_name(attributes))
         if windows:
             center, width = windows[0].center, windows[0].width
         elif attributes.get("VOILUTSequence"):
             lut_item = attributes.VOILUTSequence[0]
         else:
-            low, high = _value_range(stored, attributes)
+            low, high = full_range()
             # LINEAR_EXACT from low to high is y = (x - low) / (high - low) * 255
             center, width, function = (low + high) / 2, (high - low) or 1.0, "LINEAR_EXACT"
     if lut_item is None:

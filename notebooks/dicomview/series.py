@@ -28,7 +28,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.pixels import iter_pixels, pixel_array
 
 from .frames import frame_attributes, number_of_frames
-from .checks import check_decoder, check_greyscale
+from .checks import check_decoder, check_greyscale, decoding
 from .orientation import volume_directions
 from .pipeline import apply_modality, stored_values
 from .windows import Window, file_windows
@@ -345,7 +345,8 @@ def _load_files(series: Series, name: str) -> Volume:
         if index == 0:  # read whole once, for the pipeline's checks (greyscale, decoder)
             stored = stored_values(pydicom.dcmread(item.source))
         else:  # the pixel module only: quicker than reading the whole file again
-            stored = pixel_array(item.source)
+            with decoding(headers[item.source]):
+                stored = pixel_array(item.source)
         if stored.shape != values.shape[1:]:
             raise ValueError(f"{item.source.name} is not a greyscale slice like the first one "
                              f"(its pixels have shape {stored.shape}); leave it out.")
@@ -355,25 +356,65 @@ def _load_files(series: Series, name: str) -> Volume:
     return _volume(ordered, values, first, file_windows(first))
 
 
+def _dose_planes(ds: Dataset, frames: int, name: str) -> list[_Slice]:
+    """The planes of an RT Dose grid, placed by Grid Frame Offset Vector (3004,000C).
+
+    PS3.3 C.8.8.3.2: if its first value is 0, the offsets are along the normal (row x
+    column direction) from Image Position (Patient), the first plane's position; if its
+    first value equals that position's z and the orientation is 1\\0\\0\\0\\1\\0, they are
+    the planes' z coordinates. Any other vector is not one the standard defines.
+    """
+    offsets = _numbers(ds.get("GridFrameOffsetVector"), frames, "GridFrameOffsetVector", name)
+    position = _numbers(ds.get("ImagePositionPatient"), 3, "ImagePositionPatient", name)
+    orientation = _numbers(ds.get("ImageOrientationPatient"), 6, "ImageOrientationPatient", name)
+    if offsets[0] == 0:  # relative
+        positions = position + offsets[:, np.newaxis] * np.cross(orientation[:3], orientation[3:])
+    elif np.isclose(offsets[0], position[2]) and np.allclose(orientation, [1, 0, 0, 0, 1, 0]):
+        positions = np.column_stack([np.full(frames, position[0]), np.full(frames, position[1]), offsets])
+    else:
+        raise ValueError(
+            f"{name}: its Grid Frame Offset Vector (3004,000C) starts at {offsets[0]:g}, which is "
+            "neither 0 (offsets from Image Position (Patient)) nor that position's z with an axial "
+            "orientation (z coordinates), the two forms PS3.3 C.8.8.3.2 allows; so its planes "
+            "cannot be placed. Show its frames one by one: dicomview.to_display(ds, frame=0).")
+    spacing = tuple(_numbers(ds.get("PixelSpacing"), 2, "PixelSpacing", name))
+    return [_Slice(source=k, position=positions[k], orientation=orientation,
+                   shape=(int(ds.Rows), int(ds.Columns)), pixel_spacing=spacing)
+            for k in range(frames)]
+
+
 def _load_multiframe(path: Path) -> Volume:
-    """Order the frames of one multi-frame file by their plane positions and convert them."""
+    """Order the frames of one multi-frame file by their plane positions and convert them:
+    an enhanced file's frames by their functional groups, an RT Dose grid's by its Grid
+    Frame Offset Vector (in Gy, or the file's Dose Units, through Dose Grid Scaling)."""
     ds = pydicom.dcmread(path, defer_size="64 KB")  # the pixel data stays on disk
     frames = number_of_frames(ds)
-    if len(ds.get("PerFrameFunctionalGroupsSequence") or []) != frames:
+    if "GridFrameOffsetVector" in ds and not ds.get("PerFrameFunctionalGroupsSequence"):
+        slices = _dose_planes(ds, frames, path.name)
+        # PS3.3 C.8.8.3: stored values times Dose Grid Scaling (3004,000E) give the dose, so
+        # it acts as a rescale slope.
+        scaling = Dataset()
+        scaling.RescaleSlope = ds.get("DoseGridScaling") or 1.0
+        groups = [scaling] * frames
+    elif len(ds.get("PerFrameFunctionalGroupsSequence") or []) != frames:
         raise ValueError(
             f"{path.name} has {frames} frame{'s' * (frames != 1)} but no plane position per "
-            "frame (PerFrameFunctionalGroupsSequence), so its frames are not slices at known "
-            "places (a cine loop or an old multi-frame file). Show its frames one by one, "
-            "e.g. dicomview.to_display(ds, frame=0).")
-    groups = [frame_attributes(ds, frame) for frame in range(frames)]
-    slices = [_slice_of(ds, frame, f"{path.name} frame {frame}", g) for frame, g in enumerate(groups)]
+            "frame (PerFrameFunctionalGroupsSequence, or an RT Dose's Grid Frame Offset "
+            "Vector), so its frames are not slices at known places (a cine loop or an old "
+            "multi-frame file). Show its frames one by one, e.g. "
+            "dicomview.to_display(ds, frame=0).")
+    else:
+        groups = [frame_attributes(ds, frame) for frame in range(frames)]
+        slices = [_slice_of(ds, frame, f"{path.name} frame {frame}", g)
+                  for frame, g in enumerate(groups)]
     ordered = _order(slices, path.name)
     check_greyscale(ds)
     check_decoder(ds)
     rank = {item.source: index for index, item in enumerate(ordered)}
     values = np.empty((frames, *ordered[0].shape), dtype=np.float32)
-    for frame, stored in enumerate(iter_pixels(path)):  # one frame at a time, from the file
-        apply_modality(stored, groups[frame], values[rank[frame]])
+    with decoding(ds):
+        for frame, stored in enumerate(iter_pixels(path)):  # one frame at a time, from the file
+            apply_modality(stored, groups[frame], values[rank[frame]])
     windows = file_windows(groups[ordered[0].source])
     return _volume(ordered, values, ds, windows)
 
@@ -385,7 +426,8 @@ def load_series(source: str | Path | Series | Iterable[str | Path], *,
 
     `source` is a folder (its series are found with `find_series`; if it holds several,
     pick one with `series_uid`), a `Series` that `find_series` returned, an iterable of
-    file paths, or one multi-frame file whose frames carry plane positions. Each slice's
+    file paths, or one multi-frame file whose frames carry plane positions (an enhanced
+    image's functional groups, or an RT Dose grid's Grid Frame Offset Vector). Each slice's
     pixels are read once, straight into one float32 array, so the peak memory stays near
     the volume's own size.
     """

@@ -7,6 +7,8 @@ come from WindowCenter/WindowWidth, which often hold several values each.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
@@ -14,13 +16,54 @@ from pydicom.dataset import Dataset
 from .frames import frame_attributes, has_functional_groups, number_of_frames
 
 
+VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Window:
-    """A window center and width, with a name ("" when the file gives none)."""
+    """A window center and width, with a name ("" when the file gives none).
+
+    `problem` says why a window the file carries cannot be used ("" when it can): a
+    width of 0, or a center without a width. The display functions and the viewers skip
+    such windows; `file_windows` lists them, so that you can see what the file holds.
+    """
 
     center: float
     width: float
     name: str = ""
+    problem: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
+
+    def __repr__(self) -> str:
+        problem = f", problem={self.problem!r}" if self.problem else ""
+        return f"Window(center={self.center!r}, width={self.width!r}, name={self.name!r}{problem})"
+
+
+def voi_function(ds: Dataset) -> str:
+    """The file's VOILUTFunction (LINEAR when absent), checked against PS3.3 C.11.2.1.3."""
+    function = str(ds.get("VOILUTFunction") or "LINEAR").strip().upper()
+    if function not in VOI_FUNCTIONS:
+        raise ValueError(
+            f"VOILUTFunction {function!r} is not one the standard defines; "
+            f"expected one of {', '.join(VOI_FUNCTIONS)}."
+        )
+    return function
+
+
+def window_problem(width: float, function: str = "LINEAR") -> str:
+    """Why a window of this width cannot be used with this VOI LUT function ("" if it can)."""
+    if function not in VOI_FUNCTIONS:
+        return f"unknown VOI LUT function {function!r}; use one of {', '.join(VOI_FUNCTIONS)}."
+    if not width > 0:
+        return (f"window width must be greater than 0, got {width}: it is the size of the "
+                "band of values spread from black to white.")
+    if function == "LINEAR" and width < 1:
+        return (f"window width {width} is below 1, which the LINEAR function does not allow "
+                "(PS3.3 C.11.2.1.2.1); use a width of at least 1.")
+    return ""
 
 
 def _as_list(value: object) -> list:
@@ -40,7 +83,8 @@ def file_windows(ds: Dataset, *, frame: int | None = None) -> list[Window]:
     In an enhanced multi-frame file they live in the functional groups' Frame VOI LUT
     (PS3.3 C.7.6.16.2.10) and may differ from frame to frame: `frame` picks the frame
     (see `frame_attributes`). With `frame=None`, the windows of the whole file: those
-    every frame shares (none if its frames' windows differ).
+    every frame shares (none if its frames' windows differ). Windows that cannot be used
+    (a width of 0, a center without a width) are listed with their `problem`.
     """
     if frame is not None:
         return _windows(frame_attributes(ds, frame))
@@ -51,18 +95,38 @@ def file_windows(ds: Dataset, *, frame: int | None = None) -> list[Window]:
 
 
 def _windows(attributes: Dataset) -> list[Window]:
-    """The windows in one set of attributes (a file's, or a frame's)."""
+    """The windows in one set of attributes (a file's, or a frame's), the unusable ones
+    with their problem: a width the VOI LUT function does not allow (PS3.3 C.11.2.1.2.1,
+    C.11.2.1.3), or a center without a width (Window Center (0028,1050) and Window Width
+    (0028,1051) pair up value by value, PS3.3 C.11.2.1.2)."""
     centers = _as_list(attributes.get("WindowCenter"))
     widths = _as_list(attributes.get("WindowWidth"))
     names = _as_list(attributes.get("WindowCenterWidthExplanation"))
-    return [
-        Window(
-            center=float(center),
-            width=float(width),
-            name=str(names[i]) if i < len(names) else "",
-        )
-        for i, (center, width) in enumerate(zip(centers, widths))
-    ]
+    function = str(attributes.get("VOILUTFunction") or "LINEAR").strip().upper()
+    windows = []
+    for i in range(max(len(centers), len(widths))):
+        center = float(centers[i]) if i < len(centers) else math.nan
+        width = float(widths[i]) if i < len(widths) else math.nan
+        if i >= len(widths):
+            problem = "Window Width (0028,1051) has no value for this center"
+        elif i >= len(centers):
+            problem = "Window Center (0028,1050) has no value for this width"
+        else:
+            problem = window_problem(width, function if function in VOI_FUNCTIONS else "LINEAR")
+        windows.append(Window(center=center, width=width,
+                              name=str(names[i]) if i < len(names) else "", problem=problem))
+    return windows
+
+
+def usable_windows(windows: list[Window], where: str) -> list[Window]:
+    """The usable ones of `windows`; a warning names the others (once per file and window),
+    so that a learner knows why the picture is not in the file's window."""
+    for window in windows:
+        if not window.usable:
+            label = window.name or f"window {windows.index(window) + 1}"
+            warnings.warn(f"{where}: the file's {label} (C {window.center:g}, W {window.width:g}) "
+                          f"cannot be used: {window.problem.rstrip('.')}. It is skipped.", stacklevel=3)
+    return [window for window in windows if window.usable]
 
 
 # Named CT windows in Hounsfield units. Sources disagree; each preset cites the one it uses.
