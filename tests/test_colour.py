@@ -1,5 +1,7 @@
 """Tests of dicomview.to_rgb and CinePlayer on the bundled colour and multi-frame files,
-against pydicom's own conversions (convert_color_space, apply_color_lut)."""
+against pydicom's own conversions (convert_color_space, apply_color_lut); palette files
+twinned in Explicit VR Big Endian, and JPEG 2000 colour (YBR_RCT, YBR_ICT) from pydicom's
+test files and made here from a known RGB image."""
 
 from __future__ import annotations
 
@@ -7,15 +9,20 @@ import base64
 import copy
 import io
 import json
+import struct
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
 from PIL import Image
-from pydicom.pixels import apply_color_lut, convert_color_space, pixel_array
+from pydicom.data import get_palette_files, get_testdata_file
+from pydicom.encaps import generate_frames
+from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder, pixel_array
+from pydicom.uid import JPEG2000, ExplicitVRBigEndian, JPEG2000Lossless
 
 from dicomview import CinePlayer, to_display, to_rgb
+from dicomview import colour
 from dicomview.cine import DEFAULT_FPS, frame_rate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -85,6 +92,189 @@ def test_frame_out_of_range():
 def test_file_without_pixel_data():
     ds = pydicom.dcmread(DATA / "us_rgb.dcm", stop_before_pixels=True)
     with pytest.raises(ValueError, match="no pixel data"):
+        to_rgb(ds)
+
+
+# --- palette colour stored big-endian (PS3.5 A.3) ---------------------------------------
+
+def palette_file(kind: str) -> pydicom.Dataset:
+    """us_palette.dcm (16-bit tables), or its palette as one 16-bit segment each (PS3.3
+    C.7.9.2: opcode 0, a discrete segment of 256 entries), or as 8-bit tables; or its
+    indices through the well-known FALL palette (PS3.6 Annex B; 8-bit segments), as
+    pydicom ships it."""
+    ds = pydicom.dcmread(DATA / "us_palette.dcm")
+    fall = pydicom.dcmread(get_palette_files("fall.dcm")[0])
+    for colour_name in ("Red", "Green", "Blue"):
+        data = f"{colour_name}PaletteColorLookupTableData"
+        words = np.frombuffer(ds[data].value, dtype="<u2")
+        if kind == "8-bit segmented":
+            descriptor = f"{colour_name}PaletteColorLookupTableDescriptor"
+            ds[descriptor].value = list(fall[descriptor].value)
+            ds[f"Segmented{data}"] = fall[f"Segmented{data}"]
+            del ds[data]
+        elif kind == "segmented":
+            segment = np.concatenate([[0, len(words)], words]).astype("<u2").tobytes()
+            setattr(ds, f"Segmented{data}", segment)
+            del ds[data]
+        elif kind == "8-bit":
+            ds[data].value = (words >> 8).astype(np.uint8).tobytes()
+            ds[f"{colour_name}PaletteColorLookupTableDescriptor"].value[2] = 8
+    return ds
+
+
+def big_endian_twin(ds: pydicom.Dataset) -> bytes:
+    """`ds` written as Explicit VR Big Endian. pydicom's save_as refuses to change the byte
+    order, and dcmwrite leaves OW values as they are, so each OW value (here the palette
+    data and the 8-bit Pixel Data, which is OW) has every 16-bit word swapped first."""
+    twin = copy.deepcopy(ds)
+    for element in twin.iterall():
+        if element.VR == "OW":
+            element.value = np.frombuffer(element.value, dtype="<u2").byteswap().tobytes()
+    twin.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, twin, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def stored_value(file_bytes: bytes, tag: int, length: int) -> bytes:
+    """The value of OW element `tag` as stored in an Explicit VR Big Endian file."""
+    header = struct.pack(">HH2sxxI", tag >> 16, tag & 0xFFFF, b"OW", length)
+    start = file_bytes.index(header) + len(header)
+    return file_bytes[start:start + length]
+
+
+def same_lookup(indices: np.ndarray, big: pydicom.Dataset, little: pydicom.Dataset) -> bool:
+    """Whether pydicom's apply_color_lut gives the twins the same colours."""
+    try:
+        wrong = apply_color_lut(indices, big)
+    except ValueError:  # 8-bit segments read in swapped order: "the first segment cannot"
+        return False
+    return np.array_equal(wrong, apply_color_lut(indices, little))
+
+
+# pydicom 3.0.2 reads segmented tables in the file's byte order, unless 8-bit.
+@pytest.mark.parametrize(("kind", "pydicom_reads_it_right"), [
+    ("16-bit", False), ("8-bit", False), ("segmented", True), ("8-bit segmented", False)])
+def test_big_endian_palette_gives_the_same_picture(kind, pydicom_reads_it_right):
+    little = palette_file(kind)
+    file_bytes = big_endian_twin(little)
+    big = pydicom.dcmread(io.BytesIO(file_bytes))
+    assert big.file_meta.TransferSyntaxUID == ExplicitVRBigEndian
+    # The twin really stores its palette big-endian: each word's bytes swapped.
+    keyword = f"{'Segmented' if 'segmented' in kind else ''}RedPaletteColorLookupTableData"
+    value = little[keyword].value
+    assert stored_value(file_bytes, little[keyword].tag, len(value)) == (
+        np.frombuffer(value, dtype="<u2").astype(">u2").tobytes()) != value
+    indices = pixel_array(little)
+    np.testing.assert_array_equal(pixel_array(big), indices)
+
+    right = to_rgb(little)
+    np.testing.assert_array_equal(to_rgb(big), right)
+    bits = int(little.RedPaletteColorLookupTableDescriptor[2])
+    np.testing.assert_array_equal(  # to_rgb of the little-endian file is pydicom's picture
+        right, np.rint(apply_color_lut(indices, little) * (255 / (2**bits - 1))))
+    # pydicom's own lookup of the twin: the bug to_rgb works around, or not there at all
+    assert same_lookup(indices, big, little) == pydicom_reads_it_right
+
+
+def test_pydicom_shows_the_big_endian_palette_nearly_black():
+    little = palette_file("16-bit")
+    big = pydicom.dcmread(io.BytesIO(big_endian_twin(little)))
+    indices = pixel_array(little)
+    wrong, right = apply_color_lut(indices, big), apply_color_lut(indices, little)
+    assert wrong.mean() < right.mean() / 100  # 16-bit entries read with their bytes swapped
+    assert np.rint(wrong * (255 / 65535)).max() <= 1  # as 8-bit, black everywhere
+
+
+# --- JPEG 2000 colour: YBR_RCT and YBR_ICT (PS3.3 C.7.6.3.1.2, PS3.5 8.2.4) --------------
+
+J2K_COLOUR_FILES = ["GDCMJ2K_TextGBR.dcm", "examples_jpeg2k.dcm"]  # in pydicom's wheel
+
+
+def multiple_component_transform(codestream: bytes) -> int:
+    """The MCT byte of a JPEG 2000 codestream's COD marker segment (ISO/IEC 15444-1
+    A.6.1): 1 when the three components are stored through the ICT or RCT."""
+    position = 2  # after SOC
+    while codestream[position:position + 2] != b"\xff\x52":
+        position += 2 + int.from_bytes(codestream[position + 2:position + 4], "big")
+    return codestream[position + 8]  # marker, Lcod, Scod, progression, layers (2), MCT
+
+
+@pytest.mark.parametrize("name", J2K_COLOUR_FILES)
+def test_jpeg_2000_colour_files_agree_with_every_decoder(name):
+    ds = pydicom.dcmread(get_testdata_file(name))
+    assert ds.PhotometricInterpretation == "YBR_RCT"
+    assert ds.file_meta.TransferSyntaxUID == JPEG2000Lossless
+    rgb = to_rgb(ds)
+    assert rgb.shape == (ds.Rows, ds.Columns, 3)
+    np.testing.assert_array_equal(rgb, ds.pixel_array)
+    decoder = get_decoder(JPEG2000Lossless)
+    agreed = []
+    for plugin in decoder.available_plugins:
+        try:
+            pixels, decoded = decoder.as_array(ds, decoding_plugin=plugin)
+        except RuntimeError:  # Pillow: "broken data stream" on GDCMJ2K_TextGBR's JP2 file
+            continue
+        assert decoded["photometric_interpretation"] == "RGB"
+        np.testing.assert_array_equal(rgb, pixels)
+        agreed.append(plugin)
+    assert len(agreed) >= 2, agreed
+
+
+def jpeg_2000_twin(photometric: str) -> tuple[pydicom.Dataset, np.ndarray]:
+    """us_rgb.dcm compressed here through JPEG 2000's colour transform, and its RGB."""
+    ds = pydicom.dcmread(DATA / "us_rgb.dcm")
+    rgb = ds.pixel_array
+    ds.PhotometricInterpretation = photometric  # pydicom's encoder then uses the MCT
+    if photometric == "YBR_RCT":
+        ds.compress(JPEG2000Lossless, rgb, generate_instance_uid=False)
+    else:
+        ds.compress(JPEG2000, rgb, j2k_cr=[5], generate_instance_uid=False)
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    return pydicom.dcmread(io.BytesIO(buffer.getvalue())), rgb
+
+
+@pytest.mark.parametrize(("photometric", "tolerance"), [("YBR_RCT", 0), ("YBR_ICT", 8)])
+def test_jpeg_2000_colour_gives_the_rgb_it_was_made_from(photometric, tolerance):
+    ds, original = jpeg_2000_twin(photometric)
+    assert ds.PhotometricInterpretation == photometric
+    codestream = next(generate_frames(ds.PixelData, number_of_frames=1))
+    assert multiple_component_transform(codestream) == 1
+    rgb = to_rgb(ds)
+    np.testing.assert_array_equal(rgb, ds.pixel_array)
+    assert np.abs(rgb.astype(int) - original).max() <= tolerance  # lossless, or nearly
+    assert np.abs(to_rgb(ds, frame=0).astype(int) - original).max() <= tolerance
+
+
+def test_jpeg_2000_colour_left_unconverted_is_refused(monkeypatch):
+    ds = pydicom.dcmread(get_testdata_file("examples_jpeg2k.dcm"))
+    real = get_decoder(JPEG2000Lossless)
+
+    class Unconverting:  # a decoder that would report the JPEG 2000 colour space unchanged
+        def iter_array(self, ds, **kwargs):
+            for pixels, decoded in real.iter_array(ds, **kwargs):
+                yield pixels, {**decoded, "photometric_interpretation": "YBR_RCT"}
+
+    monkeypatch.setattr(colour, "get_decoder", lambda syntax: Unconverting())
+    with pytest.raises(RuntimeError, match="returned YBR_RCT pixels, not RGB"):
+        to_rgb(ds)
+
+
+# --- damaged files -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["us_rgb.dcm", "us_palette.dcm", "ct_small.dcm"])
+def test_missing_photometric_interpretation_is_named(name):
+    ds = pydicom.dcmread(DATA / name)
+    samples = ds.SamplesPerPixel
+    del ds.PhotometricInterpretation
+    missing = r"no Photometric Interpretation \(0028,0004\)"
+    with pytest.raises(ValueError, match=missing) as error:
+        to_rgb(ds)
+    assert "colour image" not in str(error.value)
+    assert f"Samples per Pixel {samples})" in str(error.value)
+    ds.PhotometricInterpretation = ""  # present but empty is missing too (Type 1)
+    with pytest.raises(ValueError, match=r"\(0028,0004\)"):
         to_rgb(ds)
 
 
