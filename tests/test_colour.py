@@ -17,7 +17,7 @@ import pydicom
 import pytest
 from PIL import Image
 from pydicom.data import get_palette_files, get_testdata_file
-from pydicom.encaps import generate_frames
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder, pixel_array
 from pydicom.uid import JPEG2000, ExplicitVRBigEndian, JPEG2000Lossless
 
@@ -275,6 +275,21 @@ def test_missing_photometric_interpretation_is_named(name):
     assert f"Samples per Pixel {samples})" in str(error.value)
     ds.PhotometricInterpretation = ""  # present but empty is missing too (Type 1)
     with pytest.raises(ValueError, match=r"\(0028,0004\)"):
+        to_rgb(ds)
+
+
+def test_colour_pixel_data_cut_short_is_named():
+    ds = pydicom.dcmread(DATA / "us_rgb.dcm")
+    ds.PixelData = ds.PixelData[:1000]
+    with pytest.raises(ValueError, match="pixel data is shorter than"):
+        to_rgb(ds)
+
+
+def test_damaged_jpeg_2000_colour_is_named():
+    ds = pydicom.dcmread(get_testdata_file("examples_jpeg2k.dcm"))
+    codestream = next(generate_frames(ds.PixelData, number_of_frames=1))
+    ds.PixelData = encapsulate([codestream[:200]])
+    with pytest.raises(RuntimeError, match="could not be decoded by any installed decoder"):
         to_rgb(ds)
 
 

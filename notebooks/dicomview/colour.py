@@ -20,7 +20,7 @@ from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder
 from pydicom.uid import ExplicitVRLittleEndian
 
 from .frames import check_frame, dataset_name, number_of_frames
-from .checks import check_decoder, check_pixel_data
+from .checks import check_decoder, check_pixel_data, decoding
 from .pipeline import to_display
 
 _YBR = ("YBR_FULL", "YBR_FULL_422")  # converted to RGB by pydicom's decoders, or here
@@ -149,20 +149,23 @@ def to_rgb(ds: Dataset, *, frame: int | None = None) -> np.ndarray:
     frames = [frame] if frame is not None else range(number_of_frames(ds))
     decoder = get_decoder(ds.file_meta.TransferSyntaxUID)
     out = np.empty((len(frames), int(ds.Rows), int(ds.Columns), 3), dtype=np.uint8)
-    for index, (pixels, decoded) in enumerate(decoder.iter_array(ds, indices=frames, as_rgb=True)):
-        if palette is not None:
-            table, first = palette
-            np.take(table, pixels if first == 0 else pixels.astype(np.int32) - first,
-                    axis=0, mode="clip", out=out[index])
-            continue
-        # What the decoder returned: RGB if it converted, else still the file's YBR.
-        decoded_as = decoded.get("photometric_interpretation", photometric)
-        if decoded_as in _YBR:
-            pixels = convert_color_space(pixels, decoded_as, "RGB")
-        elif decoded_as != "RGB":
-            raise RuntimeError(
-                f"{dataset_name(ds)}: pydicom's decoder returned {decoded_as} pixels, not "
-                "RGB; to_rgb cannot convert those itself (pydicom's JPEG 2000 plugins all "
-                "return RGB for YBR_ICT and YBR_RCT). Update pydicom and its plugins.")
-        out[index] = _to_uint8(pixels, bits)
+    with decoding(ds):  # pixel data cut short or damaged: a message that says so
+        decoded_frames = enumerate(decoder.iter_array(ds, indices=frames, as_rgb=True))
+        for index, (pixels, decoded) in decoded_frames:
+            if palette is not None:
+                table, first = palette
+                np.take(table, pixels if first == 0 else pixels.astype(np.int32) - first,
+                        axis=0, mode="clip", out=out[index])
+                continue
+            # What the decoder returned: RGB if it converted, else still the file's YBR.
+            decoded_as = decoded.get("photometric_interpretation", photometric)
+            if decoded_as in _YBR:
+                pixels = convert_color_space(pixels, decoded_as, "RGB")
+            elif decoded_as != "RGB":
+                raise RuntimeError(
+                    f"{dataset_name(ds)}: pydicom's decoder returned {decoded_as} pixels, "
+                    "not RGB; to_rgb cannot convert those itself (pydicom's JPEG 2000 "
+                    "plugins all return RGB for YBR_ICT and YBR_RCT). Update pydicom and "
+                    "its plugins.")
+            out[index] = _to_uint8(pixels, bits)
     return out[0] if frame is not None or number_of_frames(ds) == 1 else out
