@@ -3,8 +3,8 @@
 nbval proves the kernel side. This test proves what a learner sees: Debian's Chromium,
 driven by Playwright, opens each lesson in JupyterLab, runs it from the menu, and checks
 that no cell failed and that every widget displayed. Lesson 00's test slider must answer.
-In every lesson, opened as a learner opens it, the exercise solutions must show neither
-their code nor their outputs. Lesson 05's windowing viewers must fit a 1280 x 720 screen,
+In every lesson, after Run All, the exercise solutions must stay folded, showing neither
+their code nor what they print. Lesson 05's windowing viewers must fit a 1280 x 720 screen,
 keep the chosen window in their drop-down (also once the browser's sliders have sent
 their values back), and move the window visibly with one arrow key press. Lesson 06's
 volume viewer must fit likewise, move one slice visibly with one arrow key press and keep
@@ -115,37 +115,20 @@ def test_lesson_runs_clean(lab: LabServer, tab: Page, lesson: str, record_proper
     run_lesson(tab, lab, lesson, record_property)
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_solutions_are_collapsed_when_a_lesson_opens(lab: LabServer, tab: Page, lesson: str) -> None:
-    """Opened, not run: each solution shows neither its code nor its outputs.
-
-    JupyterLab draws a collapsed cell as a placeholder that still shows the source's first
-    line, so that line must give nothing away (a comment such as `# Solution`); collapsed
-    outputs leave the cell's output wrapper hidden. (Running a cell shows its outputs
-    again; this is what a learner sees on opening the lesson.)
-    """
-    tab.goto(lab.lab_url(f"notebooks/{lesson}"))
-    expect(tab.locator("#jp-main-statusbar").get_by_text("(ipykernel) | Idle")).to_be_visible(
-        timeout=60_000)
-    cells = tab.evaluate(f"() => {CELLS_JS}")
-    expect(tab.locator(".jp-Notebook .jp-Cell")).to_have_count(len(cells))
-    dom_cells = tab.locator(".jp-Notebook .jp-Cell")
-    solutions = [n for n, cell in enumerate(cells) if "solution" in cell["metadata"].get("tags", [])]
+def check_solutions_stay_folded(page: Page, lesson: str) -> None:
+    """After Run All, as after opening: every solution is a folded <details> block, its code
+    and what it prints off screen (JupyterLab would unfold a code cell's outputs)."""
+    cells = page.evaluate(f"() => {CELLS_JS}")
+    solutions = sum("solution" in cell["metadata"].get("tags", []) for cell in cells)
     if lesson != SETUP_LESSON:
-        assert solutions, f"{lesson}: no cell tagged solution"
-    for number in solutions:
-        cell = dom_cells.nth(number)
-        cell.scroll_into_view_if_needed()
-        where = f"{lesson}, cell {number}"
-        placeholder = cell.locator(".jp-InputPlaceholder")
-        expect(placeholder, f"{where}: source not collapsed").to_be_visible()
-        expect(cell.locator(".jp-InputArea"), f"{where}: source on screen").to_have_count(0)
-        shown = placeholder.locator(".jp-PlaceholderText").inner_text().strip()
-        assert shown.startswith("#"), (
-            f"{where}: the collapsed solution shows its first line {shown!r}; start the "
-            "solution with a comment line such as '# Solution'")
-        if cells[number]["outputs"]:
-            expect(cell.locator(".jp-Cell-outputWrapper"), f"{where}: outputs on screen").to_be_hidden()
+        assert solutions, f"{lesson}: no solution"
+    folded = page.locator(".jp-RenderedMarkdown details").filter(
+        has=page.locator("summary", has_text="Solution"))
+    expect(folded, f"{lesson}: solutions on the page").to_have_count(solutions)
+    for number in range(solutions):
+        details = folded.nth(number)
+        assert details.get_attribute("open") is None, f"{lesson}: solution {number + 1} is open"
+        expect(details.locator("pre").first, f"{lesson}: solution {number + 1}'s code on screen").to_be_hidden()
 
 
 def test_setup_lesson_test_slider_answers(lab: LabServer, tab: Page, record_property) -> None:
@@ -655,6 +638,7 @@ def run_lesson(page: Page, lab: LabServer, lesson: str, record_property: Callabl
     record_property(f"{lesson}, Run All in JupyterLab", f"{time.monotonic() - started:.1f} s")
 
     check_outputs(page, lesson)
+    check_solutions_stay_folded(page, lesson)
 
 
 def click_menu(page: Page, menu: str, command: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 from pathlib import Path
 from types import SimpleNamespace
@@ -375,3 +376,12 @@ def test_bad_volumes_and_planes_are_refused(volume):
         VolumeViewer(SimpleNamespace(values=np.zeros((4, 4)), spacing=(1, 1, 1)))
     with pytest.raises(ValueError, match="plane must be one of"):
         VolumeViewer(volume, plane="oblique")
+
+
+def test_pages_without_widgets_get_a_picture_of_the_viewer(head_ct):
+    """GitHub, an HTML export, or a lesson opened before it runs: the PNG beside the widget."""
+    viewer = WindowingViewer(head_ct)
+    data, metadata = viewer._repr_mimebundle_()
+    png = np.asarray(Image.open(io.BytesIO(base64.b64decode(data["image/png"]))))
+    np.testing.assert_array_equal(png, to_display(head_ct))
+    assert metadata["image/png"] == {"width": 440} and data["text/plain"].startswith("WindowingViewer(")

@@ -19,19 +19,16 @@ a PNG of the view as it was when the cell ran.
 
 from __future__ import annotations
 
-import base64
-import io
 from pathlib import Path
 
 import anywidget
 import numpy as np
 import traitlets
-from PIL import Image
 from pydicom.dataset import Dataset
 
 from .display import DEFAULT_MAX_SIZE, edge_css, format_number, prepare
 from .pipeline import apply_window, check_window
-from .viewer import SHOWN_HEIGHT, SHOWN_WIDTH, shown_size
+from .viewer import SHOWN_HEIGHT, SHOWN_WIDTH, shown_size, with_picture
 from .windows import Window
 
 # All slices go to the browser at once up to this many bytes of float32 values (the
@@ -147,9 +144,5 @@ class BrowserViewer(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget, and beside it a PNG of the view for pages without widgets."""
-        data, metadata = super()._repr_mimebundle_(**kwargs)
-        buffer = io.BytesIO()
-        Image.fromarray(self.picture()).save(buffer, format="PNG", optimize=True)
-        data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
-        metadata["image/png"] = {"width": shown_size(*self._prepared.slices.shape[1:], self.aspect)[1]}
-        return data, metadata
+        width = shown_size(*self._prepared.slices.shape[1:], self.aspect)[1]
+        return with_picture(super()._repr_mimebundle_(**kwargs), self.picture(), width)

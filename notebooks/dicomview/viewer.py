@@ -13,6 +13,7 @@ involved. JPEG is lossy, so once the sliders rest the exact image follows as PNG
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import math
 
@@ -36,6 +37,18 @@ CONTROLS_WIDTH = "300px"
 EDGE_LABELS_WIDTH = 40
 # The drop-down's entry for a window that is none of those offered (moved by hand).
 OWN_WINDOW = "(window of your own)"
+
+
+def with_picture(bundle, pixels: np.ndarray, width: int) -> tuple[dict, dict]:
+    """A widget's display data with a PNG of `pixels` beside it, shown `width` CSS pixels
+    wide where no widget can run: GitHub, nbviewer, an HTML export, and a lesson opened
+    before its cells have run."""
+    data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)
+    data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    metadata["image/png"] = {"width": width}
+    return data, metadata
 
 
 def _same(a: float, b: float) -> bool:
@@ -170,6 +183,11 @@ class WindowingViewer(widgets.VBox):
         where = f"{self._where()}, " if self._where() else ""
         return (f"{type(self).__name__}({self._prepared.name}, {where}{rows} x {columns} "
                 f"shown, C {format_number(self._center_value)} W {format_number(self._width_value)})")
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, and beside it a PNG of the picture for pages without widgets."""
+        width = int(self.image.layout.width.removesuffix("px"))
+        return with_picture(super()._repr_mimebundle_(**kwargs), self._pixels, width)
 
     @property
     def window(self) -> Window:
