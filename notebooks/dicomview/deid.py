@@ -48,9 +48,9 @@ patient and study records need Patient ID, Study Date, Study Time and Study ID w
 so give the released files dummy ones first.
 
 `save_dataset(ds, path)` writes a DICOM file: what pydicom 3's `save_as(path,
-enforce_file_format=True)` writes, plus no half-written file (a temporary file in the same
-folder, renamed when complete), and the fixes a file read with `force=True` needs (see its
-docstring).
+enforce_file_format=True, overwrite=False)` writes (an existing file is not replaced unless
+`overwrite=True`), plus no half-written file (a temporary file in the same folder, renamed
+when complete), and the fixes a file read with `force=True` needs (see its docstring).
 
 pydicom is the only dependency.
 """
@@ -503,8 +503,9 @@ def save_dataset(ds: Dataset, path: str | os.PathLike, *, overwrite: bool = Fals
     """Write `ds` as a DICOM file (`save_as(..., enforce_file_format=True)`: preamble,
     "DICM" and a complete file meta) and return the path.
 
-    What this adds to pydicom 3's own `save_as(path, enforce_file_format=True)`, which
-    already refuses an existing path with FileExistsError unless `overwrite=True`:
+    Refuses with FileExistsError when `path` exists, unless `overwrite=True`: that much
+    pydicom 3 does too, with `save_as(path, overwrite=False)` (its default is True). What
+    this adds:
 
     - No half-written file: the file is written under a temporary name in the same folder
       and only then given its name, in one step, so `path` holds either the whole new file
