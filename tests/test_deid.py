@@ -45,7 +45,7 @@ from pydicom.uid import (
 )
 
 import dicomview
-from dicomview import deid, deid_profile, iod_types
+from dicomview import deid, deid_profile, iod_types, saving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -603,13 +603,13 @@ def test_a_file_that_appears_while_writing_is_not_replaced(originals, tmp_path, 
     link, which refuses an existing name) refuses too, and the other file stays."""
     ds = deid.deidentify(originals["slice_001.dcm"], salt=SALT)
     path = tmp_path / "race.dcm"
-    real = deid._ready_to_write
+    real = saving._ready_to_write
 
     def meanwhile(dataset):
         path.write_bytes(b"someone else's")
         return real(dataset)
 
-    monkeypatch.setattr(deid, "_ready_to_write", meanwhile)
+    monkeypatch.setattr(saving, "_ready_to_write", meanwhile)
     with pytest.raises(FileExistsError, match="overwrite=True"):
         dicomview.save_dataset(ds, path)
     assert path.read_bytes() == b"someone else's"

@@ -48,7 +48,9 @@ _EXPORTS = {
     "load_series": "series",
     "Series": "series",
     "Volume": "series",
-    "deidentify": "deid", "save_dataset": "deid", "check_burned_in": "deid", "profile_action": "deid",
+    "deidentify": "deid", "check_burned_in": "deid", "profile_action": "deid",
+    "compound_actions": "deid",
+    "save_dataset": "saving",
 }
 
 __all__ = list(_EXPORTS)
