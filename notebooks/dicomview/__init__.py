@@ -55,6 +55,16 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
+# 12-bit JPEG Extended, which pydicom's own plugins refuse, decoded by GDCM (jpeg12.py).
+# Where pydicom is missing, setup_check must still import: it is what says so.
+try:
+    from .jpeg12 import register as _register_jpeg12
+except ModuleNotFoundError as missing:
+    if missing.name != "pydicom" and not (missing.name or "").startswith("pydicom."):
+        raise
+else:
+    _register_jpeg12()
+
 
 def __getattr__(name: str) -> object:
     if name in _EXPORTS:

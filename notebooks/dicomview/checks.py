@@ -22,13 +22,15 @@ from pydicom.uid import (
 )
 
 from .frames import dataset_name, number_of_frames
+from .jpeg12 import LABEL as JPEG12_PLUGIN
 
 # What to install when pydicom has no working decoder for a transfer syntax. The course's
 # lock has every one of these but pylibjpeg-libjpeg (GPL-3.0; README "Licences of the
 # software"), so these messages matter in a learner's own environment.
 _JPEG_LS = "%pip install pyjpegls (MIT; or python-gdcm, Apache-2.0)"
 _JPEG_LOSSLESS = "%pip install python-gdcm (Apache-2.0; or pylibjpeg-libjpeg, GPL-3.0)"
-_JPEG_EXTENDED = "%pip install pillow (MIT-CMU; or python-gdcm, Apache-2.0; both 8-bit only)"
+_JPEG_EXTENDED = ("%pip install python-gdcm (Apache-2.0; 8 bits, and 12 bits through dicomview; "
+                  "or pillow, MIT-CMU, 8 bits only)")
 _JPEG_2000 = "%pip install pylibjpeg pylibjpeg-openjpeg (MIT; or python-gdcm, Apache-2.0)"
 _HTJ2K = "%pip install pylibjpeg pylibjpeg-openjpeg (MIT)"
 _DECODER_PACKAGES = {
@@ -100,15 +102,18 @@ def check_decoder(ds: Dataset) -> None:
             f"Install one ({install}), restart the kernel and read the file again."
         )
     bits = int(ds.get("BitsStored") or 8)
-    if syntax == JPEGExtended12Bit and bits > 8 and "pylibjpeg" not in decoder.available_plugins:
-        # Pillow and GDCM are "available" for this syntax, yet both decode only 8-bit JPEG.
+    twelve_bit = {"pylibjpeg", JPEG12_PLUGIN} & set(decoder.available_plugins)
+    if syntax == JPEGExtended12Bit and bits > 8 and not twelve_bit:
+        # Pillow and pydicom's GDCM plugin are "available" for this syntax, yet decode only
+        # 8-bit JPEG; dicomview's own plugin (jpeg12.py) decodes 12 bits where GDCM is.
         raise RuntimeError(
             f"{name} is compressed with {syntax.name} at {bits} bits per sample, and no "
-            "decoder for 12-bit JPEG is installed: Pillow and GDCM decode only 8-bit JPEG. "
-            "pydicom's one plugin for it is pylibjpeg-libjpeg, licensed GPL-3.0 (read its "
-            "licence before you ship it in your own project). Install it "
-            "(%pip install pylibjpeg pylibjpeg-libjpeg), restart the kernel and read the "
-            "file again."
+            "decoder for 12-bit JPEG is installed here: Pillow and pydicom's own GDCM plugin "
+            "decode only 8-bit JPEG. dicomview decodes it with GDCM (python-gdcm, "
+            "Apache-2.0): %pip install --upgrade python-gdcm, restart the kernel, import "
+            "dicomview and read the file again. (pydicom's own plugin for 12 bits, "
+            "pylibjpeg-libjpeg, is licensed GPL-3.0: read its licence before you ship it in "
+            "your own project.)"
         )
 
 
