@@ -100,4 +100,5 @@ def test_decoder_table_has_a_decoder_for_every_common_syntax():
     assert len(table.splitlines()) == len(setup_check.COMMON_COMPRESSED)
     assert "none" not in table
     assert "JPEG-LS Lossless       1.2.840.10008.1.2.4.80   gdcm, pyjpegls" in table
-    assert "(8-bit only; 12-bit needs pylibjpeg-libjpeg)" in table
+    assert ("JPEG Extended          1.2.840.10008.1.2.4.51   dicomview-gdcm, gdcm, pillow "
+            "(12-bit: dicomview-gdcm)") in table

@@ -137,9 +137,11 @@ COMMON_COMPRESSED = {
     "1.2.840.10008.1.2.4.202": "HTJ2K Lossless RPCL",
     "1.2.840.10008.1.2.4.203": "HTJ2K",
 }
-# Pillow and GDCM claim JPEG Extended, but decode only its 8-bit form (README, "Licences
-# of the software"); 12-bit needs pylibjpeg-libjpeg, which pydicom lists as "pylibjpeg".
-_EIGHT_BIT_ONLY = {"1.2.840.10008.1.2.4.51": "pylibjpeg"}
+# Pillow and pydicom's GDCM plugin claim JPEG Extended, but decode only its 8-bit form
+# (README, "Licences of the software"). 12 bits are decoded by dicomview's own GDCM plugin
+# (jpeg12.py, registered when dicomview is imported) or by pylibjpeg-libjpeg (GPL-3.0, not
+# pinned), which pydicom lists as "pylibjpeg".
+_TWELVE_BIT_PLUGINS = {"1.2.840.10008.1.2.4.51": ("dicomview-gdcm", "pylibjpeg")}
 
 
 def decoder_table() -> str:
@@ -151,8 +153,10 @@ def decoder_table() -> str:
     for uid, name in COMMON_COMPRESSED.items():
         plugins = get_decoder(UID(uid)).available_plugins
         found = ", ".join(plugins) if plugins else "none: cannot decode"
-        if uid in _EIGHT_BIT_ONLY and plugins and _EIGHT_BIT_ONLY[uid] not in plugins:
-            found += " (8-bit only; 12-bit needs pylibjpeg-libjpeg)"
+        if uid in _TWELVE_BIT_PLUGINS and plugins:
+            twelve = [plugin for plugin in _TWELVE_BIT_PLUGINS[uid] if plugin in plugins]
+            found += (f" (12-bit: {', '.join(twelve)})" if twelve
+                      else " (8-bit only; 12-bit needs python-gdcm and import dicomview)")
         lines.append(f"{name:<22} {uid:<24} {found}")
     return "\n".join(lines)
 
