@@ -213,15 +213,17 @@ def test_data_folder_is_small():
 
 
 def lessons_reading(entry: dict) -> list[str]:
-    """The lesson numbers whose code cells name the file, or for a file in a folder, the
-    folder or one of its parents (a lesson reads a series by its folder)."""
+    """The lesson numbers whose code names the file (code cells, and the code of the
+    solutions, folded in markdown), or for a file in a folder, the folder or one of its
+    parents (a lesson reads a series by its folder)."""
     names = [entry["file"]]
     if "folder" in entry:
         names = entry["folder"].split("/")
     found = []
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code"
+                         or "solution" in c.get("metadata", {}).get("tags", []))
         if any(name in code for name in names):
             found.append(path.name[:2])
     for number, notebook in UPCOMING_LESSONS.items():
