@@ -97,9 +97,21 @@ def test_shows_a_png_where_widgets_do_not_run():
     data, metadata = viewer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"] == "BrowserViewer(head_ct.dcm, 512 x 512 shown, C 75 W 215)"
-    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-    np.testing.assert_array_equal(np.asarray(png), viewer.picture())
+    png = np.asarray(Image.open(io.BytesIO(base64.b64decode(data["image/png"]))))
     assert metadata["image/png"]["width"] == 440  # shown as large as the live viewer
+    assert_picture_with_edge_labels(png, viewer.picture(), right="L")
+
+
+def assert_picture_with_edge_labels(png: np.ndarray, grey: np.ndarray, right: str) -> None:
+    """The PNG is the grey picture, with yellow letters in the middle of its edges (the
+    patient directions, as the live viewer shows them) and nothing else changed."""
+    rows, columns = grey.shape
+    band_r, band_c = rows // 8, columns // 8  # the letters stay inside these bands
+    inner = (slice(band_r, rows - band_r), slice(band_c, columns - band_c))
+    np.testing.assert_array_equal(png[..., 0][inner], grey[inner])
+    yellow = (png[..., 0] > 200) & (png[..., 1] > 170) & (png[..., 2] < 120)
+    assert yellow[rows // 2 - band_r : rows // 2 + band_r, columns - band_c :].any(), (
+        f"no letter ({right}) at the right edge")
 
 
 def test_pixel_aspect_follows_the_pixel_spacing():

@@ -6,7 +6,8 @@
 Each notebook runs in a fresh kernel with its own folder as working directory (as in
 JupyterLab, nbval and Binder). Widget state is dropped from the notebook's metadata
 afterwards: stored state goes stale and shows "model not found" when the notebook is
-opened without running it. No cell timestamps are stored. (nbconvert's store_widget_state=False option would do the
+opened without running it. No cell timestamps are stored, and adjacent pieces of one
+output stream are stored as one. (nbconvert's store_widget_state=False option would do the
 same, but it breaks the capture of Output widgets in nbclient 0.11.)
 """
 
@@ -31,8 +32,25 @@ def rerun(path: Path) -> float:
     NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, path)
     return time.perf_counter() - start
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Adjacent outputs of one stream (stdout, stderr) as one, as nbconvert does: under
+    load one print can arrive in several pieces, and the stored notebook would change
+    from run to run although what it shows does not."""
+    merged = []
+    for output in outputs:
+        if (output.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == output.name):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def main() -> None:

@@ -145,4 +145,5 @@ class BrowserViewer(anywidget.AnyWidget):
     def _repr_mimebundle_(self, **kwargs):
         """The widget, and beside it a PNG of the view for pages without widgets."""
         width = shown_size(*self._prepared.slices.shape[1:], self.aspect)[1]
-        return with_picture(super()._repr_mimebundle_(**kwargs), self.picture(), width)
+        edges = self._prepared.edges_of(self.slice_index)
+        return with_picture(super()._repr_mimebundle_(**kwargs), self.picture(), width, edges)

@@ -313,15 +313,19 @@ class VolumePlanes:
         self._plane = plane
 
 
-def label_axes(ax, source, *, frame: int | None = None) -> None:
+def label_axes(ax, source, *, frame: int | None = None, plane: str = "axial") -> None:
     """Write the patient direction each edge faces inside the edges of a Matplotlib image
     axes, as radiology viewers do. `source` is a Dataset (its `patient_orientation`, for
-    `frame`), an `Orientation`, or edge labels ({"top": ..., ...}). Nothing is written
-    where the file does not say which way the patient lies."""
+    `frame`), a `Volume` (for a cut in `plane`, shown as `VolumePlanes` shows it: axial
+    (rows, columns); coronal and sagittal with the head end of the slices up), an
+    `Orientation`, or edge labels ({"top": ..., ...}). Nothing is written where the file
+    does not say which way the patient lies."""
     if isinstance(source, Dataset):
         edges = dataset_edges(source, frame=frame)
     elif isinstance(source, Orientation):
         edges = source.edges()
+    elif hasattr(source, "affine"):
+        edges = VolumePlanes.plane_edges(source.affine, check_plane(plane))
     else:
         edges = source
     places = {"top": (0.5, 0.98, "center", "top"), "bottom": (0.5, 0.02, "center", "bottom"),

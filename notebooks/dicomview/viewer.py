@@ -19,7 +19,7 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from .display import DEFAULT_MAX_SIZE, Edges, Prepared, format_number, prepare
 from .pipeline import apply_window, check_window
@@ -39,13 +39,28 @@ EDGE_LABELS_WIDTH = 40
 OWN_WINDOW = "(window of your own)"
 
 
-def with_picture(bundle, pixels: np.ndarray, width: int) -> tuple[dict, dict]:
+def with_picture(bundle, pixels: np.ndarray, width: int, edges: Edges | None) -> tuple[dict, dict]:
     """A widget's display data with a PNG of `pixels` beside it, shown `width` CSS pixels
     wide where no widget can run: GitHub, nbviewer, an HTML export, and a lesson opened
-    before its cells have run."""
+    before its cells have run. The patient directions are written at its edges, as the
+    live viewers show them."""
     data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+    picture = Image.fromarray(pixels)
+    if edges:
+        picture = picture.convert("RGB")
+        draw = ImageDraw.Draw(picture)
+        font = ImageFont.load_default(size=max(8, round(15 * picture.width / width)))
+        margin = max(2, picture.width // 100)
+        right, bottom = picture.width - margin, picture.height - margin
+        places = {"top": ((picture.width / 2, margin), "mt"),
+                  "bottom": ((picture.width / 2, bottom), "mb"),
+                  "left": ((margin, picture.height / 2), "lm"),
+                  "right": ((right, picture.height / 2), "rm")}
+        for edge, (xy, anchor) in places.items():
+            draw.text(xy, edges.get(edge, ""), fill=(255, 213, 74), font=font, anchor=anchor,
+                      stroke_width=1, stroke_fill=(0, 0, 0))
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)
+    picture.save(buffer, format="PNG", optimize=True)
     data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
     metadata["image/png"] = {"width": width}
     return data, metadata
@@ -187,7 +202,8 @@ class WindowingViewer(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         """The widget, and beside it a PNG of the picture for pages without widgets."""
         width = int(self.image.layout.width.removesuffix("px"))
-        return with_picture(super()._repr_mimebundle_(**kwargs), self._pixels, width)
+        edges = {edge: label.value for edge, label in self.edge_labels.items()}
+        return with_picture(super()._repr_mimebundle_(**kwargs), self._pixels, width, edges)
 
     @property
     def window(self) -> Window:
