@@ -300,10 +300,19 @@ def decoded(png: bytes) -> np.ndarray:
 
 
 def test_frame_rate_comes_from_the_file():
-    ds = pydicom.dcmread(CINE)
+    """PS3.3 C.7.6.5: the recommended display rate, else the timing the Frame Increment
+    Pointer names (Frame Time, or Frame Time Vector at its mean), else Cine Rate."""
+    ds = pydicom.dcmread(CINE)  # Frame Increment Pointer -> Frame Time 33.333 ms
     assert frame_rate(ds) == (pytest.approx(30.0, rel=1e-4), "FrameTime 33.333 ms")
-    del ds.FrameTime
     ds.CineRate = 25
+    assert frame_rate(ds)[1] == "FrameTime 33.333 ms"  # the pointer's timing first
+    ds.RecommendedDisplayFrameRate = 15
+    assert frame_rate(ds) == (15.0, "RecommendedDisplayFrameRate 15")
+    del ds.RecommendedDisplayFrameRate
+    ds.FrameIncrementPointer = 0x00181065
+    ds.FrameTimeVector = [0] + [40] * 29
+    assert frame_rate(ds) == (pytest.approx(25.0), "FrameTimeVector, mean 40 ms")
+    del ds.FrameTimeVector, ds.FrameTime, ds.FrameIncrementPointer
     assert frame_rate(ds) == (25.0, "CineRate 25")
     del ds.CineRate
     assert frame_rate(ds) == (DEFAULT_FPS, "no frame rate in the file")

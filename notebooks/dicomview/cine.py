@@ -35,17 +35,30 @@ DEFAULT_FPS = 10.0
 def frame_rate(ds: Dataset) -> tuple[float, str]:
     """The rate to play `ds` at, in frames per second, and the attribute it came from.
 
-    Frame Time (0018,1063) is the time between frames in ms; Cine Rate (0018,0040) and
-    Recommended Display Frame Rate (0008,2144) are frames per second (PS3.3 C.7.6.5,
-    C.7.6.5.1.1). Without any of them: DEFAULT_FPS.
+    PS3.3 C.7.6.5 (Cine Module): Recommended Display Frame Rate (0008,2144) is the rate at
+    which the frames "should be displayed", so it comes first. Else the frames' own timing,
+    the attribute the Frame Increment Pointer (0028,0009) names (C.7.6.5.1.1): Frame Time
+    (0018,1063), the time between frames in ms, or Frame Time Vector (0018,1065), the time
+    before each frame (its first value 0), played here at its mean. Else Cine Rate
+    (0018,0040), frames per second; else a Frame Time without a pointer. Without any of
+    them: DEFAULT_FPS.
     """
+    recommended = ds.get("RecommendedDisplayFrameRate")
+    if recommended is not None and float(recommended) > 0:
+        return float(recommended), f"RecommendedDisplayFrameRate {float(recommended):g}"
+    vector = ds.get("FrameTimeVector")
+    if vector is not None and len(vector) > 1 and ds.get("FrameIncrementPointer") == 0x00181065:
+        mean = sum(float(v) for v in list(vector)[1:]) / (len(vector) - 1)
+        if mean > 0:
+            return 1000.0 / mean, f"FrameTimeVector, mean {mean:g} ms"
     frame_time = ds.get("FrameTime")
+    if frame_time is not None and float(frame_time) > 0 and ds.get("FrameIncrementPointer") == 0x00181063:
+        return 1000.0 / float(frame_time), f"FrameTime {float(frame_time):g} ms"
+    cine_rate = ds.get("CineRate")
+    if cine_rate is not None and float(cine_rate) > 0:
+        return float(cine_rate), f"CineRate {float(cine_rate):g}"
     if frame_time is not None and float(frame_time) > 0:
         return 1000.0 / float(frame_time), f"FrameTime {float(frame_time):g} ms"
-    for keyword in ("CineRate", "RecommendedDisplayFrameRate"):
-        rate = ds.get(keyword)
-        if rate is not None and float(rate) > 0:
-            return float(rate), f"{keyword} {float(rate):g}"
     return DEFAULT_FPS, "no frame rate in the file"
 
 
