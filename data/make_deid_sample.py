@@ -1,6 +1,6 @@
 """Make the de-identification sample: one CT series of a fictional patient (deterministic).
 
-Lesson 08 de-identifies these files, so identifiers are planted everywhere they hide in
+Lesson 09 de-identifies these files, so identifiers are planted everywhere they hide in
 real files: names (patient, other names, physicians, operator), IDs (patient, other IDs,
 accession, study, requested procedure), birth date, address, telephone, institution,
 station and device serial number, dates and times, the study and series descriptions and
@@ -39,7 +39,7 @@ STEP = 5.0                     # mm between slices (and their thickness)
 BURNED_SLICE = 3               # InstanceNumber of the slice with burned-in text
 INTERCEPT = -1024              # stored value = HU + 1024
 
-# The planted identifiers (lesson 08 and tests/test_deid.py search for each of them).
+# The planted identifiers (lesson 09 and tests/test_deid.py search for each of them).
 NAME = "FICTIONAL^PATIENT"
 IDENTIFIERS = {
     "PatientName": NAME,

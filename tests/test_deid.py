@@ -459,6 +459,7 @@ def test_no_private_element_and_the_method_is_recorded(released):
         assert not [e.tag for e in ds.iterall() if e.tag.is_private], path.name
         assert "RequestAttributesSequence" not in ds and "OtherPatientIDsSequence" not in ds
         assert ds.PatientIdentityRemoved == "YES"
+        assert ds.LongitudinalTemporalInformationModified == "REMOVED"  # PS3.15 E.2
         assert ds.DeidentificationMethod
         codes = [(i.CodeValue, i.CodingSchemeDesignator)
                  for i in ds.DeidentificationMethodCodeSequence]

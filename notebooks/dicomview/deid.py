@@ -306,7 +306,8 @@ def deidentify(ds: Dataset, *, salt: str, pixels_cleaned: bool = False) -> Datas
     and `compound_actions`); removes private elements; replaces every non-standard UID,
     file meta's MediaStorageSOPInstanceUID included, by one derived from `salt` and the
     original (same salt, same new UID in every file: series and references stay intact).
-    Sets PatientIdentityRemoved YES, DeidentificationMethod (which says that compound
+    Sets PatientIdentityRemoved YES, LongitudinalTemporalInformationModified REMOVED
+    (PS3.15 E.2), DeidentificationMethod (which says that compound
     actions follow the Type, and for how many attributes the Type was unknown) and
     DeidentificationMethodCodeSequence (PS3.16 CID 7050: 113100, plus 113101 when
     `pixels_cleaned`). Pixel data is not changed.
@@ -348,6 +349,9 @@ def deidentify(ds: Dataset, *, salt: str, pixels_cleaned: bool = False) -> Datas
     if pixels_cleaned:
         out.BurnedInAnnotation = "NO"
     out.PatientIdentityRemoved = "YES"
+    # PS3.15 E.2: added with "REMOVED" when no Retain Longitudinal Temporal Information
+    # option is applied, as here (dates and times are removed, emptied or dummies).
+    out.LongitudinalTemporalInformationModified = "REMOVED"
     # LO: each value at most 64 characters
     method = [
         "PS3.15 Basic Application Level Confidentiality Profile",
