@@ -159,7 +159,7 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
     check_dropdown_keeps_the_window(tab, viewers)
     for viewer, label in ((viewers.first, ".dicomview-edge-right"),
                           (browser_viewers.first, ".dv-edge-right")):
-        # head_ct.dcm, axial, its rows running to the patient's left: L on the right edge
+        # the head CT slice, axial, its rows running to the patient's left: L on the right edge
         expect(viewer.locator(label), "no patient direction on the right edge").to_have_text("L")
     latencies_ms: dict[str, list[float]] = {}
     received_kb: dict[str, float] = {}
@@ -198,7 +198,8 @@ def test_windowing_viewers(lab: LabServer, tab: Page, record_property) -> None:
     (ARTIFACTS / "05_windowing_latency.json").write_text(json.dumps(figures, indent=1))
 
 
-HEAD_CT = REPO / "data" / "head_ct.dcm"
+HEAD_CT = REPO / "data" / "head_ct_series" / "slice_025.dcm"  # lesson 05's viewers
+HEAD_CT_STEP = 10  # nice_step of the slice's value range (-1013 to 1408 HU): 10 HU a step
 DRAG_PX = 100  # how far the drag goes, to the right and up
 DRAG_DOUBLING = 200  # browser_viewer.js: px of drag that double the width
 DRAG_MS = 1000
@@ -227,7 +228,7 @@ def check_browser_viewer(page: Page, viewers: Locator, traffic: "WebSocketTraffi
                 presses.append(page.wait_for_function(
                     LAST_PRESS_TO_DRAWN_JS, arg=viewer.element_handle(), polling="raf").json_value())
         page.wait_for_timeout(ROUND_TRIP_MS)
-    step = PRESSES_PER_SLIDER * 20  # 20 HU a step on the head CT
+    step = PRESSES_PER_SLIDER * HEAD_CT_STEP
     expect(status).to_contain_text(f"C {75 + step} W {215 + step}")
     check_canvas(canvas, 75 + step, 215 + step)
     assert browser_selected(viewer) == "(window of your own)"
@@ -235,7 +236,7 @@ def check_browser_viewer(page: Page, viewers: Locator, traffic: "WebSocketTraffi
     canvas.focus()  # on the picture: up/down move the center, left/right the width
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowLeft")
-    expect(status).to_contain_text(f"C {95 + step} W {195 + step}")
+    expect(status).to_contain_text(f"C {75 + step + HEAD_CT_STEP} W {215 + step - HEAD_CT_STEP}")
 
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -257,7 +258,7 @@ def check_browser_viewer(page: Page, viewers: Locator, traffic: "WebSocketTraffi
     draw_ms = viewer.evaluate("root => root.drawn")
     # A drag moves the center by the width at the drag's start every DRAG_DOUBLING px up,
     # and doubles the width every DRAG_DOUBLING px to the right: steps a hand can control.
-    center, width = 95 + step, 195 + step
+    center, width = 75 + step + HEAD_CT_STEP, 215 + step - HEAD_CT_STEP
     dragged_to = (center + width * DRAG_PX / DRAG_DOUBLING, width * 2 ** (DRAG_PX / DRAG_DOUBLING))
     expect(status).to_contain_text("C {} W {}".format(*map(js_number, dragged_to)))
     assert dragged.frames_sent >= 1, "the window dragged to never reached the kernel"
@@ -278,8 +279,8 @@ def check_browser_viewer(page: Page, viewers: Locator, traffic: "WebSocketTraffi
         assert browser_selected(viewer) == label, f"the drop-down lost {label}"
     check_canvas(canvas, 75, 215)
     viewer.get_by_role("button", name="reset").click()
-    expect(status).to_contain_text("C 40 W 100")
-    assert browser_selected(viewer) == "file: window 1 (C 40, W 100)"
+    expect(status).to_contain_text("C 40 W 80")
+    assert browser_selected(viewer) == "file: BRAIN (C 40, W 80)"
     viewer.screenshot(path=ARTIFACTS / "05_browser_viewer.png")
     return {"presses": presses, "kB per press": received.bytes / 1000 / len(presses)}
 
@@ -558,8 +559,8 @@ def check_dropdown_keeps_the_window(page: Page, viewers: Locator) -> None:
 
     viewer.get_by_role("button", name="reset").click()
     wait_for_center(page, viewer, 40)
-    assert selected_window(viewer) == "file: window 1 (C 40, W 100)", "blank after reset"
-    expect(viewer.locator(".widget-label").filter(has_text="C 40 W 100")).to_be_visible()
+    assert selected_window(viewer) == "file: BRAIN (C 40, W 80)", "blank after reset"
+    expect(viewer.locator(".widget-label").filter(has_text="C 40 W 80")).to_be_visible()
 
 
 # A picture's grey values (the red channel of the decoded <img>), kept in the page.

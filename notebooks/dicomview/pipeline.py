@@ -203,8 +203,9 @@ def padding_values(ds: Dataset, stored: np.ndarray | None = None) -> tuple[int, 
     values (PS3.3 C.7.5.1.1.2): below them for MONOCHROME2, above them for MONOCHROME1.
     After lossy compression (Lossy Image Compression "01", PS3.3 C.7.6.1.1.5) the padding
     is no longer one exact value: it is smeared both ways. The values beyond it (which the
-    image's own values never reach) show how far, so given `stored`, the range is widened
-    by as much on the other side.
+    image's own values never reach) show how far on that side; on the other side dicomview
+    assumes the same distance (an assumption, not a measurement), so given `stored`, the
+    range is widened by as much there.
     """
     if ds.get("PixelPaddingValue") is None:
         return None
