@@ -43,10 +43,7 @@ def test_readme_launch_link_opens_a_notebook_that_exists():
 
 def test_binder_start_sets_what_course_py_sets_and_hands_over():
     """Binder's kernels get the same memory setting as `python3 course.py lab` gives."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
+    from course_script import course
     start = BINDER / "start"
     text = start.read_text()
     assert start.stat().st_mode & 0o111, "binder/start must be executable"

@@ -17,7 +17,6 @@ command elements left out, file meta completed where that is sound and asked for
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import stat
 import warnings
@@ -47,14 +46,9 @@ from pydicom.uid import (
 import dicomview
 from dicomview import deid, deid_profile, iod_types, saving
 
+from course_script import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_script(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 SAMPLE = load_script(ROOT / "data" / "make_deid_sample.py", "make_deid_sample")

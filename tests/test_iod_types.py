@@ -8,7 +8,6 @@ ones; and dicomview needs only pydicom to use it (the package is a test tool).
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -19,14 +18,9 @@ from pydicom import uid
 
 from dicomview import deid, iod_types
 
+from course_script import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_script(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 GENERATOR = load_script(ROOT / "tools" / "make_iod_types.py", "make_iod_types")
