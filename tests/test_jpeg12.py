@@ -33,6 +33,7 @@ from pydicom.pixels.decoders.base import DecodeRunner
 
 import dicomview
 from dicomview import checks, jpeg12
+from test_decoders import by_gdcm
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "data"
@@ -203,26 +204,7 @@ def test_without_the_plugin_the_message_says_what_to_install():
 
 def eight_bit_jpeg_extended() -> pydicom.Dataset:
     """pydicom's image_dfl.dcm (8-bit MONOCHROME2) compressed by GDCM as JPEG Extended."""
-    import io
-    import tempfile
-
-    import gdcm
-
-    reader = gdcm.ImageReader()
-    reader.SetFileName(str(WHEEL / "image_dfl.dcm"))
-    assert reader.Read()
-    change = gdcm.ImageChangeTransferSyntax()
-    change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.JPEGExtendedProcess2_4))
-    change.SetInput(reader.GetImage())
-    assert change.Change()
-    writer = gdcm.ImageWriter()
-    writer.SetFile(reader.GetFile())
-    writer.SetImage(change.GetOutput())
-    with tempfile.TemporaryDirectory() as folder:  # GDCM writes only to a named file
-        path = Path(folder) / "out.dcm"
-        writer.SetFileName(str(path))
-        assert writer.Write()
-        return pydicom.dcmread(io.BytesIO(path.read_bytes()))
+    return by_gdcm(WHEEL / "image_dfl.dcm", "JPEGExtendedProcess2_4")()
 
 
 def test_8_bit_jpeg_extended_is_left_to_pydicoms_plugins():
