@@ -49,10 +49,18 @@ c.Spawner.default_url = "/" + pull_path(COURSE_REPO, COURSE_BRANCH)
 c.Spawner.environment = {"MALLOC_TRIM_THRESHOLD_": "1048576"}
 # A kernel left running in a closed browser tab is shut down after an hour; kernels a
 # learner still has open are never culled (they may be listening to the instructor).
+# Kernels whose port was taken start again on new ports. Servers that share one machine
+# (The Littlest JupyterHub, local spawners; not Zero to JupyterHub's one pod per learner)
+# pick their kernels' ports independently, so when a class starts kernels at once, two can
+# pick the same free port and the second kernel stops with "Address already in use". The
+# server restarts it, but with jupyter_client's port cache (on by default) every restart
+# reuses the taken port, and after five the learner's kernel is gone: this happened to
+# one learner in ten in the classroom test. Without the cache, restarts take new ports.
 c.Spawner.args = [
     "--MappingKernelManager.cull_idle_timeout=3600",
     "--MappingKernelManager.cull_interval=300",
     "--MappingKernelManager.cull_connected=False",
+    "--KernelManager.cache_ports=False",
 ]
 
 # --- Per-learner limits ----------------------------------------------------------------

@@ -53,7 +53,9 @@ import httpx
 import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
+from jupyter_client import KernelManager
 from traitlets.config import Config
+from traitlets.config.loader import KVArgParseConfigLoader
 
 from course_script import course
 
@@ -128,17 +130,50 @@ def test_link_refuses_what_is_not_a_hub_address(hub, monkeypatch, capsys):
     assert "--hub must be the hub's address" in capsys.readouterr().err
 
 
-def test_hub_default_url_is_the_link_without_the_hub():
-    """classroom/jupyterhub_config.py stands alone (a hub may load a copy of it), so it has
-    its own pull_path: it must build what course.py builds."""
+def load_classroom_config() -> tuple[Config, dict]:
+    """classroom/jupyterhub_config.py as a hub loads it: the config and the file's names."""
     config = CLASSROOM / "jupyterhub_config.py"
     loaded = Config()
     namespace = {"get_config": lambda: loaded, "__file__": str(config)}
     exec(compile(config.read_text(encoding="utf-8"), str(config), "exec"), namespace)
+    return loaded, namespace
+
+
+def test_hub_default_url_is_the_link_without_the_hub():
+    """classroom/jupyterhub_config.py stands alone (a hub may load a copy of it), so it has
+    its own pull_path: it must build what course.py builds."""
+    loaded, namespace = load_classroom_config()
     repo, branch = "https://github.com/you/course", "main"
     assert namespace["pull_path"](repo, branch) == course.pull_path(repo, branch)
     assert loaded.Spawner.default_url == "/" + course.pull_path(
         namespace["COURSE_REPO"], namespace["COURSE_BRANCH"])
+
+
+def test_a_kernel_whose_port_was_taken_restarts_on_new_ports():
+    """When a class starts kernels at once, servers on one machine can pick the same free
+    port, and the slower kernel stops with "Address already in use" (the classroom test
+    once lost a learner so). The server then restarts the kernel with new ports, as here;
+    with the learners' server settings (Spawner.args) the new start must take a port that
+    is free. (With jupyter_client's default port cache it reuses the taken one, and the
+    kernel dies before it answers.)"""
+    loaded, _ = load_classroom_config()
+    settings = KVArgParseConfigLoader(list(loaded.Spawner.args)).load_config()
+    manager = KernelManager(kernel_name="python3", config=settings)
+    manager.start_kernel()
+    taken = manager.get_connection_info()["shell_port"]
+    manager.shutdown_kernel(now=True, restart=True)  # the kernel is gone, its port free
+    with socket.socket() as other_kernel:
+        other_kernel.bind(("127.0.0.1", taken))      # ... and another learner's kernel takes it
+        other_kernel.listen()
+        manager.restart_kernel(now=True, newports=True)  # the server's restart on a first start
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            assert manager.get_connection_info()["shell_port"] != taken
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
 
 
 # --- A real hub -------------------------------------------------------------------------
@@ -462,6 +497,12 @@ class Kernel:
         return raw[offsets[0]:end].decode("utf-8")
 
 
+def kernel_restarts(log: Path) -> int:
+    """How many times the learners' servers restarted a kernel that stopped (for example
+    one that lost its port to another learner's kernel)."""
+    return log.read_text(encoding="utf-8", errors="replace").count("restarting kernel (")
+
+
 async def teach(hub: Hub, names: list[str]) -> tuple[list[Learner], float]:
     async def one(name: str) -> Learner:
         async with Learner(name, hub) as learner:
@@ -506,7 +547,8 @@ def test_a_class_runs_lesson_05_at_once(hub, capsys):
                   f"median {statistics.median(server_cpu):.1f} s; login+start+pull median "
                   f"{statistics.median(pulls):.0f} s, max {max(pulls):.0f} s; link to last cell "
                   f"median {statistics.median(totals):.0f} s, max {max(totals):.0f} s; "
-                  f"hub + proxy {hub.hub_and_proxy_mb():.0f} MB; {os.cpu_count()} CPU cores")
+                  f"hub + proxy {hub.hub_and_proxy_mb():.0f} MB; {os.cpu_count()} CPU cores; "
+                  f"kernels restarted {kernel_restarts(hub.log)} times")
         for learner in learners:
             if learner.errors:
                 print(f"classroom: {learner.name} FAILED: {'; '.join(learner.errors)}")
